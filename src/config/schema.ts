@@ -1,0 +1,171 @@
+/**
+ * The config file's schema. One YAML file describes providers (how to reach a vendor), deployments (one
+ * vendor model through one provider, with price and limits), aliases (the names callers use, with a
+ * routing strategy and fallback tiers) and server settings. Validated strictly at start: unknown keys
+ * are errors, because a typo in a gateway config should never be silently ignored.
+ */
+import { z } from "zod";
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const timeoutsSchema = z
+  .object({
+    /** TCP/TLS connect. */
+    connectMs: positiveInt.default(5_000),
+    /** Response headers and the first event. */
+    firstTokenMs: positiveInt.default(30_000),
+    /** Gap between stream events. */
+    idleMs: positiveInt.default(30_000),
+    /** One whole attempt. */
+    totalMs: positiveInt.default(300_000),
+  })
+  .strict();
+
+export const providerSchema = z
+  .object({
+    kind: z.enum(["openai", "openai-compatible", "anthropic", "gemini", "ollama", "echo"]),
+    /** Vendor base URL, e.g. https://api.openai.com/v1. Not needed for `echo`. */
+    baseUrl: z.string().url().optional(),
+    /** Secret; use ${ENV_VAR}. An empty key disables the provider's deployments with a warning. */
+    apiKey: z.string().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    maxConnections: positiveInt.default(64),
+    /** Azure OpenAI api-version; turns on deployment URLs and the api-key header. */
+    azureApiVersion: z.string().optional(),
+    timeouts: timeoutsSchema.partial().optional(),
+  })
+  .strict();
+
+export const priceSchema = z
+  .object({
+    inputNanoUsd: nonNegativeInt,
+    cachedInputNanoUsd: nonNegativeInt.optional(),
+    outputNanoUsd: nonNegativeInt,
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD"),
+  })
+  .strict();
+
+export const capabilitiesSchema = z
+  .object({
+    tools: z.boolean().default(true),
+    images: z.boolean().default(false),
+    jsonSchema: z.boolean().default(false),
+    assistantPrefix: z.boolean().default(false),
+  })
+  .strict();
+
+export const deploymentSchema = z
+  .object({
+    provider: z.string().min(1),
+    /** The vendor's model id. */
+    model: z.string().min(1),
+    contextWindow: positiveInt.default(128_000),
+    maxOutputTokens: positiveInt.optional(),
+    /** Overrides the built-in price table; required for models the table does not know to get a cost. */
+    price: priceSchema.optional(),
+    capabilities: capabilitiesSchema.default({ tools: true, images: false, jsonSchema: false, assistantPrefix: false }),
+    /** Weight for the weighted strategy (canary splits). */
+    weight: z.number().nonnegative().default(1),
+    timeouts: timeoutsSchema.partial().optional(),
+  })
+  .strict();
+
+export const strategySchema = z.enum(["priority", "cost", "latency", "weighted", "least-busy", "cost-under-latency-slo"]);
+
+export const aliasSchema = z
+  .object({
+    strategy: strategySchema.default("priority"),
+    /** Fallback tiers in order; the strategy orders deployments within a tier. */
+    tiers: z.array(z.array(z.string().min(1)).min(1)).min(1),
+    /** Overrides deployment weights for this alias. */
+    weights: z.record(z.string(), z.number().nonnegative()).optional(),
+    latencySloMs: positiveInt.optional(),
+    fallbackOnContentFilter: z.boolean().default(false),
+    shadow: z
+      .object({ deployment: z.string().min(1), share: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const retrySchema = z
+  .object({
+    /** Upstream attempts per request in all, retries and fallbacks together. */
+    maxAttempts: positiveInt.default(4),
+    /** Retries on the same deployment before moving on. */
+    maxRetriesPerDeployment: nonNegativeInt.default(1),
+    baseDelayMs: positiveInt.default(100),
+    maxDelayMs: positiveInt.default(2_000),
+    /** Retries may be at most this share of requests (a retry budget, Envoy-style). */
+    budgetRatio: z.number().min(0).max(1).default(0.2),
+    /** Always allow this many concurrent retries whatever the budget. */
+    budgetMinRetries: nonNegativeInt.default(3),
+  })
+  .strict();
+
+export const breakerSchema = z
+  .object({
+    windowMs: positiveInt.default(30_000),
+    minimumRequests: positiveInt.default(10),
+    failureRateThreshold: z.number().gt(0).max(1).default(0.5),
+    consecutiveFailures: positiveInt.default(5),
+    openMs: positiveInt.default(5_000),
+    maxOpenMs: positiveInt.default(120_000),
+    halfOpenProbes: positiveInt.default(1),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    host: z.string().default("127.0.0.1"),
+    port: nonNegativeInt.max(65_535).default(8080),
+    cors: z
+      .object({ allowedOrigins: z.array(z.string()).default([]) })
+      .strict()
+      .default({ allowedOrigins: [] }),
+    maxMessageBytes: positiveInt.default(4 * 1024 * 1024),
+    maxMessages: positiveInt.default(1_000),
+    defaultDeadlineMs: positiveInt.default(120_000),
+    maxDeadlineMs: positiveInt.default(600_000),
+    shutdownGraceMs: nonNegativeInt.default(10_000),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Log prompts and completions at debug level. Off by default: prompts are user data. */
+    logPrompts: z.boolean().default(false),
+    playground: z.boolean().default(true),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    redis: z.object({ url: z.string().min(1), keyPrefix: z.string().default("modelgate:") }).strict().optional(),
+    providers: z.record(z.string(), providerSchema),
+    deployments: z.record(z.string(), deploymentSchema),
+    aliases: z.record(z.string(), aliasSchema).default({}),
+    routing: z
+      .object({
+        /** Tried after an alias's own tiers are exhausted. */
+        defaultChain: z.array(z.string()).default([]),
+        retry: retrySchema.default(retrySchema.parse({})),
+        breaker: breakerSchema.default(breakerSchema.parse({})),
+        timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
+      })
+      .strict()
+      .default({
+        defaultChain: [],
+        retry: retrySchema.parse({}),
+        breaker: breakerSchema.parse({}),
+        timeouts: timeoutsSchema.parse({}),
+      }),
+  })
+  .strict();
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type DeploymentConfig = z.infer<typeof deploymentSchema>;
+export type AliasConfig = z.infer<typeof aliasSchema>;
+export type RetryConfig = z.infer<typeof retrySchema>;
+export type BreakerConfig = z.infer<typeof breakerSchema>;
+export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;

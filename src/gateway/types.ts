@@ -1,0 +1,246 @@
+/**
+ * The gateway's own request, event and error types: what `server/` converts protobuf messages to and
+ * from, and what the routing engine consumes and produces. Keeping these free of generated code means
+ * routing and providers never import `gen/`.
+ */
+import type {
+  ChatMessage,
+  FinishReason,
+  ResponseFormat,
+  SamplingSettings,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+  Usage,
+  CallWarning,
+} from "../providers/spec.js";
+
+export type RoutingStrategy =
+  | "priority"
+  | "cost"
+  | "latency"
+  | "weighted"
+  | "least-busy"
+  | "cost-under-latency-slo";
+
+export interface RoutingHints {
+  strategy?: RoutingStrategy;
+  latencySloMs?: number;
+  maxCostMicroUsd?: number;
+  tags: string[];
+  metadata: Record<string, string>;
+}
+
+export interface FallbackPreferences {
+  disableFallback: boolean;
+  maxAttempts?: number;
+  continueOnInterruption: boolean;
+  fallbackOnContentFilter?: boolean;
+}
+
+/** A validated completion request (unary and stream share it). */
+export interface GatewayRequest {
+  /** An alias, a deployment name, or "provider/vendor-model". */
+  model: string;
+  messages: ChatMessage[];
+  sampling: SamplingSettings;
+  tools: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  /** Always set: the caller's, or one the server generated. */
+  requestId: string;
+  routing: RoutingHints;
+  fallback: FallbackPreferences;
+}
+
+/** Per-call context the server hands the engine. */
+export interface CallContext {
+  /** Aborted when the caller cancels, the deadline passes or the server shuts down. */
+  signal: AbortSignal;
+  /** Absolute deadline in the engine clock's milliseconds (Date.now() based). */
+  deadlineAt: number;
+  /** When the server received the request, same clock. */
+  receivedAt: number;
+}
+
+export type AttemptOutcome = "succeeded" | "failed" | "interrupted" | "canceled";
+
+export interface AttemptRecord {
+  deployment: string;
+  provider: string;
+  outcome: AttemptOutcome;
+  /** An ErrorReason name without prefix when it failed. */
+  reason?: ErrorReason;
+  latencyMs: number;
+  timeToFirstTokenMs?: number;
+  usage?: Usage;
+  costMicroUsd?: number;
+  retry: number;
+}
+
+export interface RouteRecord {
+  requestedModel: string;
+  strategy: RoutingStrategy;
+  deployment?: string;
+  provider?: string;
+  vendorModel?: string;
+  attempts: AttemptRecord[];
+}
+
+export interface Timings {
+  timeToFirstTokenMs?: number;
+  totalMs: number;
+}
+
+export interface GatewayResult {
+  requestId: string;
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  rawFinishReason: string;
+  usage: Usage;
+  costMicroUsd?: number;
+  route: RouteRecord;
+  timings: Timings;
+  warnings: GatewayWarning[];
+}
+
+export interface GatewayWarning extends CallWarning {
+  deployment?: string;
+}
+
+/** Stream events, in order: start, (fallback | deltas)*, finish. Errors are thrown, never yielded. */
+export type GatewayEvent =
+  | { type: "start"; requestId: string; deployment: string; provider: string }
+  | { type: "fallback"; fromDeployment: string; toDeployment: string; reason: ErrorReason }
+  | { type: "text-delta"; text: string }
+  | { type: "reasoning-delta"; text: string }
+  | { type: "tool-call-delta"; index: number; id?: string; name?: string; argumentsDelta: string }
+  | {
+      type: "finish";
+      finishReason: FinishReason;
+      rawFinishReason: string;
+      usage: Usage;
+      costMicroUsd?: number;
+      route: RouteRecord;
+      timings: Timings;
+      warnings: GatewayWarning[];
+      toolCalls: ToolCall[];
+    };
+
+/** The ErrorInfo reasons (the proto enum's names without the ERROR_REASON_ prefix). */
+export type ErrorReason =
+  | "INVALID_REQUEST"
+  | "UNKNOWN_MODEL"
+  | "MESSAGE_TOO_LARGE"
+  | "NO_ELIGIBLE_DEPLOYMENT"
+  | "PROVIDER_RATE_LIMITED"
+  | "PROVIDER_UNAVAILABLE"
+  | "PROVIDER_TIMEOUT"
+  | "PROVIDER_AUTH_FAILED"
+  | "PROVIDER_INVALID_REQUEST"
+  | "CONTEXT_WINDOW_EXCEEDED"
+  | "CONTENT_FILTERED"
+  | "PROVIDER_MALFORMED_RESPONSE"
+  | "PROVIDER_STREAM_INTERRUPTED"
+  | "DEADLINE_EXCEEDED"
+  | "CANCELED"
+  | "COST_LIMIT_EXCEEDED"
+  | "RATE_LIMITED"
+  | "SHUTTING_DOWN"
+  | "INTERNAL";
+
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+/** What was spent and tried before a failure; travels to the client as a FailureDetails error detail. */
+export interface FailureSummary {
+  requestId: string;
+  usage?: Usage & { partial: boolean };
+  costMicroUsd?: number;
+  route: RouteRecord;
+}
+
+/**
+ * The one error the engine and the server's validation throw. `errors/` maps it to a ConnectError with
+ * ErrorInfo (+ RetryInfo, BadRequest, FailureDetails). `message` is ours and safe for clients.
+ */
+export class GatewayError extends Error {
+  readonly reason: ErrorReason;
+  readonly retryAfterMs?: number;
+  readonly fieldViolations: FieldViolation[];
+  readonly failure?: FailureSummary;
+  /** Extra ErrorInfo metadata (safe strings only). */
+  readonly metadata: Record<string, string>;
+
+  constructor(
+    reason: ErrorReason,
+    message: string,
+    options: {
+      retryAfterMs?: number;
+      fieldViolations?: FieldViolation[];
+      failure?: FailureSummary;
+      metadata?: Record<string, string>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "GatewayError";
+    this.reason = reason;
+    this.retryAfterMs = options.retryAfterMs;
+    this.fieldViolations = options.fieldViolations ?? [];
+    this.failure = options.failure;
+    this.metadata = options.metadata ?? {};
+  }
+}
+
+/** The engine the server calls: routing, fallback, retries, breakers, accounting. */
+export interface CompletionEngine {
+  complete(request: GatewayRequest, context: CallContext): Promise<GatewayResult>;
+  stream(request: GatewayRequest, context: CallContext): AsyncIterable<GatewayEvent>;
+  listModels(): ModelCatalog;
+  deploymentStats(names: string[]): Promise<DeploymentStatsView[]>;
+  close(): Promise<void>;
+}
+
+export interface ModelCatalog {
+  aliases: { name: string; strategy: RoutingStrategy; tiers: string[][] }[];
+  deployments: {
+    name: string;
+    provider: string;
+    providerKind: string;
+    vendorModel: string;
+    contextWindow: number;
+    price?: { inputNanoUsd: number; cachedInputNanoUsd: number; outputNanoUsd: number; asOf: string };
+    capabilities: { tools: boolean; images: boolean; jsonSchema: boolean; assistantPrefix: boolean };
+  }[];
+}
+
+export interface LatencySummaryView {
+  p50Ms?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  ewmaMs?: number;
+  samples: number;
+}
+
+export interface DeploymentStatsView {
+  deployment: string;
+  attempts: number;
+  failures: number;
+  recentErrorRate: number;
+  inFlight: number;
+  latency: LatencySummaryView;
+  timeToFirstToken: LatencySummaryView;
+  inputTokens: number;
+  outputTokens: number;
+  costMicroUsd: number;
+  unpricedAttempts: number;
+  breakerState: "closed" | "open" | "half-open";
+  breakerRetryAtUnixMs?: number;
+  shadowComparisons: number;
+  shadowAgreement?: number;
+}

@@ -1,0 +1,215 @@
+/**
+ * The provider adapter contract: what every vendor adapter takes and returns. Modelled on the AI SDK's
+ * LanguageModel spec. Nothing here knows gRPC or routing; `server/` and `routing/` speak to vendors only
+ * through these types.
+ */
+
+/** The vendor protocols modelgate speaks. */
+export type ProviderKind = "openai" | "openai-compatible" | "anthropic" | "gemini" | "ollama" | "echo";
+
+export type Role = "system" | "user" | "assistant" | "tool";
+
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image"; url?: string; data?: Uint8Array; mediaType?: string };
+
+/** A complete tool call; `argumentsJson` is a JSON object text ("{}" for none). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  argumentsJson: string;
+}
+
+export interface ChatMessage {
+  role: Role;
+  parts: ContentPart[];
+  /** Assistant turns: the tool calls made. */
+  toolCalls?: ToolCall[];
+  /** Tool turns: the call answered. */
+  toolCallId?: string;
+  /** Tool turns: the tool's name (Gemini and Ollama need it). */
+  toolName?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** A JSON Schema object. */
+  parameters: Record<string, unknown>;
+}
+
+export interface ToolChoice {
+  mode: "auto" | "none" | "required" | "tool";
+  toolName?: string;
+}
+
+export interface ResponseFormat {
+  type: "text" | "json" | "json-schema";
+  schema?: Record<string, unknown>;
+  schemaName?: string;
+  strict?: boolean;
+}
+
+export interface SamplingSettings {
+  temperature?: number;
+  topP?: number;
+  maxOutputTokens?: number;
+  stopSequences: string[];
+  seed?: number;
+}
+
+/**
+ * Per-attempt time limits in milliseconds, already cut to what is left of the caller's deadline.
+ * `firstTokenMs` bounds the wait for response headers and the first event; `idleMs` the gap between
+ * events; `totalMs` the whole attempt.
+ */
+export interface AttemptTimeouts {
+  connectMs: number;
+  firstTokenMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+/** One call to one vendor model: everything an adapter needs, already resolved by routing. */
+export interface ModelCall {
+  /** The vendor's model id, e.g. "gpt-4.1-mini". */
+  vendorModel: string;
+  messages: ChatMessage[];
+  sampling: SamplingSettings;
+  tools: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  timeouts: AttemptTimeouts;
+  /** Sent upstream for correlation where the vendor accepts a header for it. */
+  requestId?: string;
+}
+
+/** Token counts. A field is absent when the vendor did not report it: unknown is never zero. */
+export interface Usage {
+  inputTokens?: number;
+  cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
+  outputTokens?: number;
+  reasoningTokens?: number;
+}
+
+export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" | "other";
+
+/** A setting the vendor could not honour exactly; never a silent drop. */
+export interface CallWarning {
+  code: "unsupported-setting" | "clamped-setting" | "other";
+  message: string;
+}
+
+/**
+ * The parts of a stream, in order: `warning`s and `metadata` first, then deltas, then exactly one
+ * `finish`. An adapter's stream that ends without `finish` is a bug; an upstream that ends without its
+ * terminator makes the adapter throw `ProviderError("malformed-response")` instead.
+ */
+export type StreamPart =
+  | { type: "warning"; warning: CallWarning }
+  | { type: "metadata"; vendorModel?: string; responseId?: string }
+  | { type: "text-delta"; text: string }
+  | { type: "reasoning-delta"; text: string }
+  | { type: "tool-call-delta"; index: number; id?: string; name?: string; argumentsDelta: string }
+  | { type: "finish"; finishReason: FinishReason; rawFinishReason: string; usage: Usage };
+
+export interface CompleteResult {
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  rawFinishReason: string;
+  usage: Usage;
+  vendorModel?: string;
+  responseId?: string;
+  warnings: CallWarning[];
+}
+
+/** The one interface every vendor adapter implements. Adapters are stateless apart from their pool. */
+export interface ProviderAdapter {
+  readonly kind: ProviderKind;
+  /** Resolves with the whole answer or rejects with a `ProviderError`. */
+  complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult>;
+  /** Yields parts as they arrive; throws only `ProviderError`. Aborting `signal` aborts the upstream call. */
+  stream(call: ModelCall, signal: AbortSignal): AsyncIterable<StreamPart>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+export type ProviderErrorKind =
+  | "rate-limited"
+  | "unavailable"
+  | "timeout"
+  | "auth-failed"
+  | "invalid-request"
+  | "context-length-exceeded"
+  | "content-filtered"
+  | "malformed-response"
+  | "canceled";
+
+export interface ProviderErrorOptions {
+  /** The upstream HTTP status, when there was one. */
+  status?: number;
+  /** How long the vendor asked us to wait before the next call, parsed from headers or body. */
+  retryAfterMs?: number;
+  /** Usage the vendor reported before failing (billed even though the call failed). */
+  usage?: Usage;
+  /** Whether any content had been produced before the failure. */
+  afterContent?: boolean;
+  /** The upstream body or underlying error, for logs only: never sent to a client. */
+  cause?: unknown;
+  /** The vendor's own error type/code, for logs and finer mapping. */
+  vendorCode?: string;
+}
+
+/** The only error an adapter throws. `message` is ours and safe for clients; `cause` is not. */
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly usage?: Usage;
+  readonly afterContent: boolean;
+  readonly vendorCode?: string;
+
+  constructor(kind: ProviderErrorKind, message: string, options: ProviderErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ProviderError";
+    this.kind = kind;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.usage = options.usage;
+    this.afterContent = options.afterContent ?? false;
+    this.vendorCode = options.vendorCode;
+  }
+
+  /** Worth another attempt (same or other deployment) when the vendor, not the caller, is at fault. */
+  get isRetryable(): boolean {
+    return (
+      this.kind === "rate-limited" ||
+      this.kind === "unavailable" ||
+      this.kind === "timeout" ||
+      this.kind === "malformed-response"
+    );
+  }
+
+  /** Counts against the deployment's circuit breaker: provider faults only, never the caller's. */
+  get isProviderFault(): boolean {
+    return this.isRetryable || this.kind === "auth-failed";
+  }
+}
+
+/** Connection and credential settings for one provider, from the config file. */
+export interface ProviderSettings {
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string;
+  /** Secret. Never logged. */
+  apiKey?: string;
+  /** Extra headers sent on every call (secrets allowed: never logged). */
+  headers: Record<string, string>;
+  /** Upper bound on pooled connections to this origin. */
+  maxConnections: number;
+  /** Azure OpenAI: the api-version query parameter; turns on deployment URLs and the api-key header. */
+  azureApiVersion?: string;
+}
