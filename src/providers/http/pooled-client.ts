@@ -1,0 +1,165 @@
+import { Pool } from "undici";
+import type { AttemptTimeouts } from "../spec.js";
+import { joinUrlPath } from "./join-url-path.js";
+import { toProviderError } from "./network-error.js";
+
+/** One upstream HTTP response. `body` and `text()` each consume the body: use one of them, once. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Headers;
+  /** The raw body. Stopping iteration early (break/return) aborts the request and frees the socket. */
+  body: AsyncIterable<Uint8Array>;
+  /** Reads the whole body as UTF-8. */
+  text(): Promise<string>;
+}
+
+export interface PooledRequestOptions {
+  /** Appended to the base URL's path; may carry a query, which is merged with the base URL's. */
+  path: string;
+  method?: "POST" | "GET";
+  headers: Record<string, string>;
+  body?: string;
+  /** The caller's signal: aborting it aborts the upstream request (`canceled`). */
+  signal: AbortSignal;
+  timeouts: AttemptTimeouts;
+}
+
+/** A keep-alive connection pool to one upstream origin, shared by all calls of one adapter. */
+export interface PooledClient {
+  /** Sends one request; rejects only with `ProviderError` (`unavailable`, `timeout` or `canceled`). */
+  request(options: PooledRequestOptions): Promise<UpstreamResponse>;
+  /** Closes the pool's sockets; in-flight requests finish first. */
+  close(): Promise<void>;
+}
+
+export interface PooledClientOptions {
+  baseUrl: string;
+  maxConnections: number;
+  /** TCP+TLS connect limit for the pool's sockets; undici fixes it per pool, not per request. */
+  connectTimeoutMs?: number;
+}
+
+/** setTimeout (and so undici and AbortSignal.timeout) cannot wait longer than this. */
+const maxTimerMs = 2_147_483_647;
+
+function timerMs(value: number): number | undefined {
+  return Number.isFinite(value) && value > 0 && value <= maxTimerMs ? Math.ceil(value) : undefined;
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  return headers;
+}
+
+/**
+ * Creates a pooled HTTP client for one base URL: an undici `Pool` with keep-alive and at most
+ * `maxConnections` sockets. Per request, `firstTokenMs` bounds the wait for headers, `idleMs` the gap
+ * between body chunks and `totalMs` the whole exchange (body included); the caller's signal is joined
+ * with the total limit through `AbortSignal.any`, and is checked first so a cancel is never mistaken
+ * for a timeout. Why a pool and not global `fetch`: a bounded pool per deployment is what the
+ * `maxConnections` setting promises, and early-exit from a body must destroy the socket instead of
+ * draining it (an abandoned LLM stream can run for minutes).
+ */
+export function createPooledClient(options: PooledClientOptions): PooledClient {
+  const base = joinUrlPath(options.baseUrl, "/");
+  const pool = new Pool(base.origin, {
+    connections: Math.max(1, options.maxConnections),
+    connect: { timeout: timerMs(options.connectTimeoutMs ?? 10_000) ?? 10_000 },
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  });
+
+  async function request(requestOptions: PooledRequestOptions): Promise<UpstreamResponse> {
+    const caller = requestOptions.signal;
+    if (caller.aborted) {
+      throw toProviderError(caller.reason, { caller });
+    }
+    const totalMs = timerMs(requestOptions.timeouts.totalMs);
+    const total = totalMs === undefined ? undefined : AbortSignal.timeout(totalMs);
+    const release = new AbortController();
+    const signals = [caller, release.signal];
+    if (total !== undefined) signals.push(total);
+    const combined = AbortSignal.any(signals);
+    const sources = { caller, total };
+    const { pathWithQuery } = joinUrlPath(options.baseUrl, requestOptions.path);
+
+    let response;
+    try {
+      response = await pool.request({
+        path: pathWithQuery,
+        method: requestOptions.method ?? "POST",
+        headers: requestOptions.headers,
+        body: requestOptions.body,
+        signal: combined,
+        headersTimeout: timerMs(requestOptions.timeouts.firstTokenMs) ?? 0,
+        bodyTimeout: timerMs(requestOptions.timeouts.idleMs) ?? 0,
+      });
+    } catch (error) {
+      throw toProviderError(error, sources);
+    }
+
+    const raw = response.body;
+    const inner = raw[Symbol.asyncIterator]();
+    let finished = false;
+    let consumed = false;
+
+    function finish(): void {
+      if (finished) return;
+      finished = true;
+      release.abort();
+      raw.destroy();
+    }
+
+    const iterator: AsyncIterator<Uint8Array> = {
+      async next() {
+        if (finished) return { done: true, value: undefined };
+        try {
+          const step = await inner.next();
+          if (step.done === true) {
+            finished = true;
+            return { done: true, value: undefined };
+          }
+          const chunk: unknown = step.value;
+          return { done: false, value: chunk instanceof Uint8Array ? chunk : Buffer.from(String(chunk)) };
+        } catch (error) {
+          const released = release.signal.aborted && !caller.aborted && total?.aborted !== true;
+          finish();
+          if (released) return { done: true, value: undefined };
+          throw toProviderError(error, sources);
+        }
+      },
+      async return() {
+        finish();
+        return { done: true, value: undefined };
+      },
+    };
+
+    const body: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]() {
+        if (consumed) throw new Error("The upstream body can be read only once.");
+        consumed = true;
+        return iterator;
+      },
+    };
+
+    async function text(): Promise<string> {
+      const decoder = new TextDecoder();
+      let result = "";
+      for await (const chunk of body) result += decoder.decode(chunk, { stream: true });
+      return result + decoder.decode();
+    }
+
+    return { status: response.statusCode, headers: toHeaders(response.headers), body, text };
+  }
+
+  return {
+    request,
+    async close() {
+      await pool.close();
+    },
+  };
+}
