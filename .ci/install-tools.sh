@@ -44,8 +44,12 @@ REQ_SUM="$(sha256sum "$REQUIREMENTS" "$ROOT/clients/python/pyproject.toml" | sha
 if [[ ! -f "$REQ_STAMP" || "$(cat "$REQ_STAMP")" != "$REQ_SUM" ]]; then
   echo "install-tools: pip install -r $REQUIREMENTS"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
-  echo "$REQ_SUM" >"$REQ_STAMP"
+  # The client package itself (editable), once its generated code exists (it is committed; only the very
+  # first generation runs before it).
+  if [[ -d "$ROOT/clients/python/gen/modelgate" ]]; then
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
+    echo "$REQ_SUM" >"$REQ_STAMP"
+  fi
 fi
 
 # A `protoc` for buf's protoc_builtin plugins: the one inside grpcio-tools, with its bundled well-known types.

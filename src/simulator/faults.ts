@@ -13,8 +13,8 @@ export interface Exchange {
   readonly res: ServerResponse;
   /** Aborted when the client goes away (or the simulator closes); writers stop at once. */
   readonly signal: AbortSignal;
-  /** Ends the exchange from the simulator's side; not recorded as a client abort. */
-  destroy(): void;
+  /** Ends the exchange from the simulator's side (TCP RST when `reset`); not recorded as a client abort. */
+  destroy(reset?: boolean): void;
 }
 
 type StreamFault = Extract<SimFault, { events: number }>;
@@ -207,5 +207,5 @@ export async function sendStatusFault(
 /** Resets the connection before any header is sent. */
 export async function sendReset(exchange: Exchange, behavior: SimBehavior): Promise<void> {
   await sleep(behavior.firstTokenDelayMs, exchange.signal);
-  exchange.destroy();
+  exchange.destroy(true);
 }

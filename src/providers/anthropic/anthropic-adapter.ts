@@ -1,4 +1,5 @@
-import { createPooledClient, type PooledClient, type UpstreamResponse } from "../http/pooled-client.js";
+import { createPooledClient, type PooledClient } from "../http/pooled-client.js";
+import { readErrorBody } from "../http/read-error-body.js";
 import { readSseEvents } from "../http/sse.js";
 import type { CompleteResult, ModelCall, ProviderAdapter, ProviderSettings, StreamPart } from "../spec.js";
 import { anthropicErrorFromResponse } from "./anthropic-error.js";
@@ -66,13 +67,4 @@ export function createAnthropicAdapter(
 
     close: () => client.close(),
   };
-}
-
-/** An error body is for logs only; failing to read it must not hide the status. */
-async function readErrorBody(response: UpstreamResponse): Promise<string> {
-  try {
-    return await response.text();
-  } catch {
-    return "";
-  }
 }

@@ -1,6 +1,6 @@
 import { asArray, asRecord, asString, parseJsonLeniently } from "../http/json.js";
 import { ProviderError, type CallWarning, type CompleteResult, type ToolCall } from "../spec.js";
-import { anthropicErrorMessage } from "./anthropic-error.js";
+import { anthropicErrorMessage, anthropicStreamError } from "./anthropic-error.js";
 import { mergeAnthropicUsage, toAnthropicUsage } from "./anthropic-usage.js";
 import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.js";
 
@@ -12,6 +12,10 @@ import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.js";
  */
 export function parseAnthropicResponse(bodyText: string, warnings: CallWarning[]): CompleteResult {
   const message = asRecord(parseJsonLeniently(bodyText));
+  if (asString(message?.type) === "error") {
+    // An error envelope behind a 2xx status (seen from proxies): classify it like an error event.
+    throw anthropicStreamError(bodyText, { usage: {}, afterContent: false });
+  }
   const content = asArray(message?.content);
   if (message === undefined || content === undefined) {
     throw new ProviderError("malformed-response", anthropicErrorMessage("malformed-response"), { cause: bodyText });

@@ -1,0 +1,56 @@
+/**
+ * How much of each scenario a mode runs. `full` follows ../shared/docs/benchmarking.md within 10 minutes,
+ * `quick` runs every scenario reduced (≤ 2 minutes), `smoke` is CI's check that the harness still works
+ * (≤ 20 s, direct + modelgate only, scenarios 1 and 2, no peers needed).
+ */
+import type { GatewayName } from "./targets.js";
+
+export type Mode = "full" | "quick" | "smoke";
+
+export interface Plan {
+  mode: Mode;
+  /** Stop starting new work after this long; what is left is reported as skipped. */
+  budgetMs: number;
+  gateways: Exclude<GatewayName, "mock">[];
+  latency: { warmup: number; rounds: number; perRound: number };
+  ttft: { rounds: number; streamsPerRound: number; pacedModel: string; pacedDeltas: number; pacedGapMs: number; instantModel: string; instantDeltas: number };
+  capacity?: { concurrencies: number[]; warmupMs: number; repeats: number; windowMs: number };
+  fixedRate?: { rates: number[]; repeats: number; windowMs: number; drainLimitMs: number };
+  memory?: { streams: number; streamModel: string; afterMs: number };
+}
+
+export function planFor(mode: Mode): Plan {
+  const ttftFull = { pacedModel: "mock-stream-32-20", pacedDeltas: 32, pacedGapMs: 20, instantModel: "mock-stream-32-0", instantDeltas: 32 };
+  switch (mode) {
+    case "full":
+      return {
+        mode,
+        budgetMs: 570_000,
+        gateways: ["modelgate", "null", "portkey", "litellm"],
+        latency: { warmup: 100, rounds: 7, perRound: 200 },
+        ttft: { rounds: 5, streamsPerRound: 3, ...ttftFull },
+        capacity: { concurrencies: [1, 8, 32, 64], warmupMs: 1_000, repeats: 3, windowMs: 2_000 },
+        fixedRate: { rates: [100, 300, 600], repeats: 3, windowMs: 2_000, drainLimitMs: 5_000 },
+        memory: { streams: 1_000, streamModel: "mock-stream-10-300", afterMs: 10_000 },
+      };
+    case "quick":
+      return {
+        mode,
+        budgetMs: 110_000,
+        gateways: ["modelgate", "null", "portkey", "litellm"],
+        latency: { warmup: 20, rounds: 3, perRound: 40 },
+        ttft: { rounds: 2, streamsPerRound: 1, ...ttftFull },
+        capacity: { concurrencies: [1, 8, 32, 64], warmupMs: 150, repeats: 3, windowMs: 250 },
+        fixedRate: { rates: [100, 300, 600], repeats: 1, windowMs: 700, drainLimitMs: 2_000 },
+        memory: { streams: 1_000, streamModel: "mock-stream-10-300", afterMs: 1_000 },
+      };
+    case "smoke":
+      return {
+        mode,
+        budgetMs: 15_000,
+        gateways: ["modelgate"],
+        latency: { warmup: 10, rounds: 2, perRound: 20 },
+        ttft: { rounds: 1, streamsPerRound: 1, pacedModel: "mock-stream-8-20", pacedDeltas: 8, pacedGapMs: 20, instantModel: "mock-stream-32-0", instantDeltas: 32 },
+      };
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The systems under test ("gateways": processes) and the targets the scenarios drive (a gateway reached
+ * through one protocol). The mock upstream runs on core 1 beside the load generator; every gateway runs
+ * on core 0 (`taskset -c 0`), so a gateway's capacity is its capacity on one core.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createConnectH2cClient, createConnectHttp1Client, createGrpcClient, createOpenAIClient, type BenchClient } from "./clients.js";
+import { freePort, startProcess, stopProcess, waitForListening, waitUntilReady, type Started } from "./processes.js";
+
+export const benchDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const repositoryDirectory = path.resolve(benchDirectory, "..");
+const tsxLoader = path.join(repositoryDirectory, "node_modules", "tsx", "dist", "loader.mjs");
+const portkeyStart = path.join(benchDirectory, "peers", "portkey", "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
+const litellmBinary = path.join(benchDirectory, "peers", "litellm", ".venv", "bin", "litellm");
+
+/** The mock models every target is asked for (aliases in modelgate, model_list entries in LiteLLM). */
+export const MOCK_MODELS = ["mock-instant", "mock-delay-60", "mock-stream-32-20", "mock-stream-32-0", "mock-stream-8-20", "mock-stream-10-300"];
+
+export type GatewayName = "mock" | "modelgate" | "null" | "portkey" | "litellm";
+
+/** A running process under test. */
+export interface Gateway {
+  name: GatewayName;
+  port: number;
+  started: Started;
+}
+
+/** One way of reaching one gateway. */
+export interface Target {
+  /** e.g. `modelgate/connect-h2c`. */
+  name: string;
+  gateway: GatewayName;
+  protocol: "openai-http1" | "connect-json-http1" | "connect-json-h2c" | "grpc";
+  client: BenchClient;
+}
+
+/** Why a gateway is not part of this run (not installed, or not written yet). */
+export function unavailableReason(name: GatewayName): string | undefined {
+  if (name === "modelgate" && !existsSync(path.join(repositoryDirectory, "src", "main.ts"))) return "skipped: src/main.ts does not exist yet";
+  if (name === "portkey" && !existsSync(portkeyStart)) return "skipped: not installed (run bench/peers/install.sh)";
+  if (name === "litellm" && !existsSync(litellmBinary)) return "skipped: not installed (run bench/peers/install.sh)";
+  return undefined;
+}
+
+/** Starts the mock upstream on core 1. */
+export async function startMock(logDirectory: string): Promise<Gateway> {
+  const started = startProcess("mock", process.execPath, ["--import", tsxLoader, path.join(benchDirectory, "mock-upstream.ts"), "--port", "0"], {
+    core: 1,
+    logPath: path.join(logDirectory, "mock.log"),
+  });
+  return { name: "mock", port: await waitForListening(started, 20_000), started };
+}
+
+function renderModelgateConfig(mockPort: number, port: number, directory: string): string {
+  const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
+  const rendered = template.replace("http://127.0.0.1:18181/v1", `http://127.0.0.1:${mockPort}/v1`).replace(/^  port: 18180$/m, `  port: ${port}`);
+  const file = path.join(directory, "modelgate.bench.yaml");
+  writeFileSync(file, rendered);
+  return file;
+}
+
+function renderLitellmConfig(mockPort: number, directory: string): string {
+  const lines = ["model_list:"];
+  for (const model of MOCK_MODELS) {
+    lines.push(`  - model_name: ${model}`, "    litellm_params:", `      model: openai/${model}`, `      api_base: http://127.0.0.1:${mockPort}/v1`, "      api_key: x");
+  }
+  lines.push("litellm_settings:", "  telemetry: false", "  drop_params: true", "general_settings: {}");
+  const file = path.join(directory, "litellm.config.yaml");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+/** Starts one gateway on core 0 and waits until it answers a completion through the mock. */
+export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort: number, logDirectory: string): Promise<Gateway> {
+  const logPath = path.join(logDirectory, `${name}.log`);
+  const port = await freePort();
+  let started: Started;
+  if (name === "modelgate") {
+    const config = renderModelgateConfig(mockPort, port, logDirectory);
+    started = startProcess(name, process.execPath, ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts"), "--config", config], {
+      core: 0,
+      cwd: repositoryDirectory,
+      logPath,
+    });
+  } else if (name === "null") {
+    started = startProcess(name, process.execPath, ["--import", tsxLoader, path.join(benchDirectory, "null-server.ts"), "--port", String(port)], { core: 0, logPath });
+  } else if (name === "portkey") {
+    started = startProcess(name, process.execPath, [portkeyStart, `--port=${port}`, "--headless"], { core: 0, cwd: path.dirname(portkeyStart), logPath });
+  } else {
+    const config = renderLitellmConfig(mockPort, logDirectory);
+    started = startProcess(name, litellmBinary, ["--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"], {
+      core: 0,
+      logPath,
+      // Use the bundled model price map instead of fetching it at start; no telemetry.
+      env: { LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_TELEMETRY: "False", LITELLM_LOG: "ERROR", DISABLE_SCHEMA_UPDATE: "true" },
+    });
+  }
+  const gateway: Gateway = { name, port, started };
+  const probe = targetsFor(gateway, mockPort)[0];
+  if (probe === undefined) throw new Error(`no target for ${name}`);
+  try {
+    await waitUntilReady(started, () => probe.client.unary("mock-instant"), name === "litellm" ? 90_000 : 30_000);
+  } catch (error) {
+    await stopProcess(started);
+    throw error;
+  } finally {
+    await probe.client.close();
+  }
+  return gateway;
+}
+
+/** The targets a gateway offers: modelgate and the null server through three protocols, peers through OpenAI's. */
+export function targetsFor(gateway: Gateway, mockPort: number, connections = 128): Target[] {
+  const origin = `http://127.0.0.1:${gateway.port}`;
+  switch (gateway.name) {
+    case "mock":
+      return [{ name: "direct", gateway: "mock", protocol: "openai-http1", client: createOpenAIClient(origin, { connections }) }];
+    case "portkey":
+      return [
+        {
+          name: "portkey",
+          gateway: "portkey",
+          protocol: "openai-http1",
+          client: createOpenAIClient(origin, {
+            connections,
+            headers: { "x-portkey-provider": "openai", authorization: "Bearer x", "x-portkey-custom-host": `http://127.0.0.1:${mockPort}/v1` },
+          }),
+        },
+      ];
+    case "litellm":
+      return [{ name: "litellm", gateway: "litellm", protocol: "openai-http1", client: createOpenAIClient(origin, { connections, headers: { authorization: "Bearer x" } }) }];
+    case "modelgate":
+    case "null":
+      return [
+        { name: `${gateway.name}/connect-h1`, gateway: gateway.name, protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { connections }) },
+        { name: `${gateway.name}/connect-h2c`, gateway: gateway.name, protocol: "connect-json-h2c", client: createConnectH2cClient(origin) },
+        { name: `${gateway.name}/grpc`, gateway: gateway.name, protocol: "grpc", client: createGrpcClient(`127.0.0.1:${gateway.port}`) },
+      ];
+  }
+}

@@ -1,0 +1,34 @@
+from modelgate.v1 import completion_pb2 as _completion_pb2
+from modelgate.v1 import models_pb2 as _models_pb2
+from modelgate.v1 import stream_pb2 as _stream_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ListModelsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListModelsResponse(_message.Message):
+    __slots__ = ("aliases", "deployments")
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    aliases: _containers.RepeatedCompositeFieldContainer[_models_pb2.Alias]
+    deployments: _containers.RepeatedCompositeFieldContainer[_models_pb2.Deployment]
+    def __init__(self, aliases: _Optional[_Iterable[_Union[_models_pb2.Alias, _Mapping]]] = ..., deployments: _Optional[_Iterable[_Union[_models_pb2.Deployment, _Mapping]]] = ...) -> None: ...
+
+class GetDeploymentStatsRequest(_message.Message):
+    __slots__ = ("deployments",)
+    DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    deployments: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deployments: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetDeploymentStatsResponse(_message.Message):
+    __slots__ = ("stats",)
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: _containers.RepeatedCompositeFieldContainer[_models_pb2.DeploymentStats]
+    def __init__(self, stats: _Optional[_Iterable[_Union[_models_pb2.DeploymentStats, _Mapping]]] = ...) -> None: ...

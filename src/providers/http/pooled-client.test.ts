@@ -1,0 +1,158 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ProviderError, type AttemptTimeouts } from "../spec.js";
+import { createPooledClient, type PooledClient } from "./pooled-client.js";
+import { rejectionOf } from "./test-support/create-test-call.js";
+import { startTestServer, type TestServer } from "./test-support/start-test-server.js";
+
+const timeouts: AttemptTimeouts = { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10_000 };
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function serve(handler: Parameters<typeof startTestServer>[0], basePath = ""): Promise<TestServer> {
+  const server = await startTestServer(handler, basePath);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function client(baseUrl: string, maxConnections = 4): PooledClient {
+  const created = createPooledClient({ baseUrl, maxConnections, connectTimeoutMs: 2000 });
+  cleanups.push(() => created.close());
+  return created;
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | "late"> {
+  return Promise.race([promise, new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ms))]);
+}
+
+describe("createPooledClient", () => {
+  it("appends the path to the base URL's path and keeps both queries", async () => {
+    const server = await serve((_request, response) => {
+      response.end("ok");
+    }, "/v1?key=k");
+    const response = await client(server.baseUrl).request({
+      path: "/chat/completions?api-version=2024-10-21",
+      headers: { "x-test": "yes" },
+      body: "{}",
+      signal: new AbortController().signal,
+      timeouts,
+    });
+    expect(await response.text()).toBe("ok");
+    expect(server.requests[0].url).toBe("/v1/chat/completions?key=k&api-version=2024-10-21");
+    expect(server.requests[0].headers["x-test"]).toBe("yes");
+    expect(server.requests[0].body).toBe("{}");
+  });
+
+  it("returns status and headers of an error response", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(429, { "retry-after": "3", "content-type": "application/json" });
+      response.end("{}");
+    });
+    const response = await client(server.baseUrl).request({ path: "/x", headers: {}, signal: new AbortController().signal, timeouts });
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("3");
+  });
+
+  it("maps a refused connection to unavailable", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const error = await rejectionOf(
+      client(`http://127.0.0.1:${port}`).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts }),
+    );
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).kind).toBe("unavailable");
+  });
+
+  it("maps a missing response head within firstTokenMs to timeout", async () => {
+    const server = await serve(() => undefined);
+    const error = await rejectionOf(
+      client(server.baseUrl).request({
+        path: "/",
+        headers: {},
+        signal: new AbortController().signal,
+        timeouts: { ...timeouts, firstTokenMs: 50 },
+      }),
+    );
+    expect((error as ProviderError).kind).toBe("timeout");
+  });
+
+  it("maps the total time limit to timeout while the body is being read", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200);
+      response.write("a");
+    });
+    const response = await client(server.baseUrl).request({
+      path: "/",
+      headers: {},
+      signal: new AbortController().signal,
+      timeouts: { ...timeouts, totalMs: 80 },
+    });
+    const error = await rejectionOf(response.text());
+    expect((error as ProviderError).kind).toBe("timeout");
+  });
+
+  it("maps an idle body to timeout", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200);
+      response.write("a");
+    });
+    const response = await client(server.baseUrl).request({
+      path: "/",
+      headers: {},
+      signal: new AbortController().signal,
+      timeouts: { ...timeouts, idleMs: 50 },
+    });
+    const error = await rejectionOf(response.text());
+    expect((error as ProviderError).kind).toBe("timeout");
+  });
+
+  it("maps a caller abort to canceled and closes the upstream request within 100 ms", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200);
+      response.write("first");
+    });
+    const controller = new AbortController();
+    const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: controller.signal, timeouts });
+    const iterator = response.body[Symbol.asyncIterator]();
+    await iterator.next();
+    const pending = iterator.next();
+    controller.abort();
+    const error = await rejectionOf(pending);
+    expect((error as ProviderError).kind).toBe("canceled");
+    expect(await withinMs(server.requests[0].aborted, 100)).not.toBe("late");
+  });
+
+  it("rejects at once with canceled when the signal is already aborted", async () => {
+    const server = await serve((_request, response) => {
+      response.end();
+    });
+    const error = await rejectionOf(
+      client(server.baseUrl).request({ path: "/", headers: {}, signal: AbortSignal.abort(), timeouts }),
+    );
+    expect((error as ProviderError).kind).toBe("canceled");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("frees the socket when the consumer stops reading early", async () => {
+    const server = await serve((request, response) => {
+      response.writeHead(200);
+      response.write(request.url);
+      if (request.url === "/second") response.end();
+    });
+    const pooled = client(server.baseUrl, 1);
+    const first = await pooled.request({ path: "/first", headers: {}, signal: new AbortController().signal, timeouts });
+    for await (const chunk of first.body) {
+      expect(new TextDecoder().decode(chunk)).toBe("/first");
+      break;
+    }
+    expect(await withinMs(server.requests[0].aborted, 100)).not.toBe("late");
+    const second = await pooled.request({ path: "/second", headers: {}, signal: new AbortController().signal, timeouts });
+    expect(await second.text()).toBe("/second");
+  });
+});

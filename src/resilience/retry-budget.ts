@@ -1,0 +1,72 @@
+/**
+ * A retry budget (Envoy's `retry_budget`, gRPC's retry throttling): same-deployment retries may be at
+ * most `ratio` of the requests seen over a sliding window, with a floor of `minRetries`, so that
+ * during an outage retries add at most ~20 % load instead of multiplying it.
+ *
+ * Policy (declared for battery rows R1/R17): the budget covers retries of the SAME deployment.
+ * Moving to a different deployment is a fallback, not a retry: it adds no load to the failing
+ * deployment and is bounded instead by `maxAttempts` and by that deployment's circuit breaker.
+ * The schema calls `budgetMinRetries` "concurrent"; with sequential requests a concurrency floor
+ * would never bind, so it is applied as a per-window floor instead.
+ */
+import type { Clock } from "./clock.js";
+
+export interface RetryBudget {
+  /** Counts one request against the window. */
+  recordRequest(): void;
+  /** Takes one retry from the budget if there is room; false when the budget is spent. */
+  tryAcquireRetry(): boolean;
+  /** Requests and retries in the current window. */
+  usage(): { requests: number; retries: number };
+}
+
+export interface RetryBudgetOptions {
+  ratio: number;
+  minRetries: number;
+  /** Sliding window; 10 s unless given. */
+  windowMs?: number;
+  clock: Clock;
+}
+
+/** A sliding log of timestamps, pruned from the front: amortized O(1) per event. */
+function createTimeLog(): { add(at: number): void; count(from: number): number } {
+  const times: number[] = [];
+  let head = 0;
+  return {
+    add(at) {
+      times.push(at);
+    },
+    count(from) {
+      while (head < times.length && times[head] < from) head += 1;
+      if (head > 1_024 && head * 2 > times.length) {
+        times.splice(0, head);
+        head = 0;
+      }
+      return times.length - head;
+    },
+  };
+}
+
+/** Creates an in-process retry budget. */
+export function createRetryBudget(options: RetryBudgetOptions): RetryBudget {
+  const windowMs = options.windowMs ?? 10_000;
+  const requests = createTimeLog();
+  const retries = createTimeLog();
+  const usage = (): { requests: number; retries: number } => {
+    const from = options.clock.now() - windowMs;
+    return { requests: requests.count(from), retries: retries.count(from) };
+  };
+  return {
+    recordRequest() {
+      requests.add(options.clock.now());
+    },
+    tryAcquireRetry() {
+      const current = usage();
+      const allowed = Math.max(options.minRetries, Math.floor(options.ratio * current.requests));
+      if (current.retries >= allowed) return false;
+      retries.add(options.clock.now());
+      return true;
+    },
+    usage,
+  };
+}

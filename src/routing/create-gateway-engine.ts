@@ -1,0 +1,170 @@
+/**
+ * The routing engine the server calls: builds the route table, adapters, breakers, stats, retry
+ * budget and shadow runner once, then runs each request through plan → execute.
+ *
+ * Arrow note: `routing/` otherwise knows providers only through `providers/spec.ts`. The one
+ * exception is here: when the caller does not inject adapters, the engine builds them with
+ * `providers/create-adapter.ts`, loaded lazily so tests with fake adapters never load the vendors.
+ */
+import type { Logger } from "pino";
+import type { GatewayConfig, ProviderConfig } from "../config/schema.js";
+import type { CompletionEngine, DeploymentStatsView, ModelCatalog } from "../gateway/types.js";
+import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../providers/spec.js";
+import { createCircuitBreaker, type CircuitBreaker } from "../resilience/circuit-breaker.js";
+import { systemClock, type Clock } from "../resilience/clock.js";
+import { createRetryBudget } from "../resilience/retry-budget.js";
+import { createMemoryStore } from "../state/memory-store.js";
+import type { StateStore } from "../state/state-store.js";
+import { createDeploymentStats } from "../stats/deployment-stats.js";
+import type { EngineRuntime } from "./engine-runtime.js";
+import { executeComplete } from "./execute-complete.js";
+import { executeStream } from "./execute-stream.js";
+import { createRouteTable, type RouteTable } from "./route-table.js";
+import { createShadowRunner } from "./shadow.js";
+
+export interface GatewayEngineDeps {
+  logger: Logger;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+  /** Defaults to Math.random. */
+  random?: () => number;
+  /** By provider name; default: `createAdapter(settings)` for each enabled provider. */
+  adapters?: Map<string, ProviderAdapter>;
+  /** Defaults to an in-memory store. */
+  store?: StateStore;
+}
+
+/** Well-known base URLs used when a provider's config leaves `baseUrl` out. */
+const DEFAULT_BASE_URLS: Partial<Record<ProviderKind, string>> = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com",
+  gemini: "https://generativelanguage.googleapis.com/v1beta",
+  ollama: "http://127.0.0.1:11434",
+  echo: "http://echo.invalid",
+};
+
+function providerSettings(name: string, provider: ProviderConfig): ProviderSettings | undefined {
+  const baseUrl = provider.baseUrl ?? DEFAULT_BASE_URLS[provider.kind];
+  if (baseUrl === undefined) return undefined;
+  return {
+    name,
+    kind: provider.kind,
+    baseUrl,
+    apiKey: provider.apiKey,
+    headers: provider.headers,
+    maxConnections: provider.maxConnections,
+    azureApiVersion: provider.azureApiVersion,
+  };
+}
+
+async function defaultAdapters(config: GatewayConfig, routes: RouteTable, logger: Logger): Promise<Map<string, ProviderAdapter>> {
+  const { createAdapter } = await import("../providers/create-adapter.js");
+  const adapters = new Map<string, ProviderAdapter>();
+  for (const [name, provider] of Object.entries(config.providers)) {
+    if (routes.providers.get(name)?.disabled !== undefined) continue;
+    const settings = providerSettings(name, provider);
+    if (settings === undefined) {
+      logger.warn({ provider: name, kind: provider.kind }, "provider has no baseUrl; its deployments will fail");
+      continue;
+    }
+    adapters.set(name, createAdapter(settings));
+  }
+  return adapters;
+}
+
+/** A provider with no adapter (none injected, or no base URL) cannot serve: disable it like a missing key. */
+function markProvidersWithoutAdapter(routes: RouteTable, adapters: ReadonlyMap<string, ProviderAdapter>): void {
+  for (const provider of routes.providers.values()) {
+    if (provider.disabled === undefined && !adapters.has(provider.name)) {
+      provider.disabled = `provider "${provider.name}" has no adapter`;
+    }
+  }
+  for (const deployment of routes.deployments.values()) {
+    const provider = routes.providers.get(deployment.provider);
+    if (deployment.disabled === undefined && provider?.disabled !== undefined) deployment.disabled = provider.disabled;
+  }
+}
+
+function catalog(routes: RouteTable): ModelCatalog {
+  return {
+    aliases: [...routes.aliases.values()].map((a) => ({ name: a.name, strategy: a.strategy, tiers: a.tiers })),
+    deployments: [...routes.deployments.values()].map((d) => ({
+      name: d.name,
+      provider: d.provider,
+      providerKind: d.providerKind,
+      vendorModel: d.vendorModel,
+      contextWindow: d.contextWindow,
+      price:
+        d.price === undefined
+          ? undefined
+          : {
+              inputNanoUsd: d.price.inputNanoUsd,
+              cachedInputNanoUsd: d.price.cachedInputNanoUsd,
+              outputNanoUsd: d.price.outputNanoUsd,
+              asOf: d.price.asOf,
+            },
+      capabilities: { ...d.capabilities },
+    })),
+  };
+}
+
+/**
+ * Creates the engine. Providers of a kind that needs a key (openai, anthropic, gemini) with an empty
+ * `apiKey` have their deployments disabled, with one warning per provider.
+ */
+export async function createGatewayEngine(config: GatewayConfig, deps: GatewayEngineDeps): Promise<CompletionEngine> {
+  const logger = deps.logger;
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
+  const store = deps.store ?? createMemoryStore();
+  const routes = createRouteTable(config, logger);
+  const adapters = deps.adapters ?? (await defaultAdapters(config, routes, logger));
+  markProvidersWithoutAdapter(routes, adapters);
+  const stats = createDeploymentStats({ store, now: () => clock.now(), windowMs: config.routing.breaker.windowMs });
+  const breakers = new Map<string, CircuitBreaker>();
+  const breakerFor = (deployment: string): CircuitBreaker => {
+    let breaker = breakers.get(deployment);
+    if (breaker === undefined) {
+      breaker = createCircuitBreaker({ key: deployment, config: config.routing.breaker, store, clock, logger });
+      breakers.set(deployment, breaker);
+    }
+    return breaker;
+  };
+  const runtime: EngineRuntime = {
+    routes,
+    adapters,
+    retry: config.routing.retry,
+    clock,
+    random,
+    logger,
+    breakerFor,
+    stats,
+    budget: createRetryBudget({
+      ratio: config.routing.retry.budgetRatio,
+      minRetries: config.routing.retry.budgetMinRetries,
+      clock,
+    }),
+    shadow: createShadowRunner({ routes, adapters, clock, random, logger, stats }),
+  };
+  const models = catalog(routes);
+
+  return {
+    complete: (request, context) => executeComplete(runtime, request, context),
+    stream: (request, context) => executeStream(runtime, request, context),
+    listModels: () => models,
+    async deploymentStats(names): Promise<DeploymentStatsView[]> {
+      const wanted = names.length > 0 ? names : [...routes.deployments.keys()];
+      return Promise.all(
+        wanted.map(async (name) => {
+          const [view, breaker] = await Promise.all([stats.view(name), breakerFor(name).view()]);
+          return { ...view, breakerState: breaker.state, breakerRetryAtUnixMs: breaker.retryAt };
+        }),
+      );
+    },
+    async close() {
+      await runtime.shadow.close();
+      if (deps.adapters === undefined) await Promise.all([...adapters.values()].map((a) => a.close()));
+      if (deps.store === undefined) await store.close();
+    },
+  };
+}

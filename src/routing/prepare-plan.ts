@@ -1,0 +1,49 @@
+/**
+ * The impure edge of planning: checks the call is still wanted, counts input tokens, reads a health
+ * snapshot of the deployments the model could route to, then calls the pure `plan()`.
+ */
+import { GatewayError, type CallContext, type GatewayRequest } from "../gateway/types.js";
+import type { EngineRuntime } from "./engine-runtime.js";
+import { countRequestTokens } from "./estimate-input-tokens.js";
+import type { DeploymentHealth, HealthSnapshot } from "./health-snapshot.js";
+import { plan, type Plan } from "./plan.js";
+import { resolveModel } from "./resolve-model.js";
+
+/** Reads breaker state and stats for `names` into a snapshot taken at `now`. */
+export async function readHealthSnapshot(runtime: EngineRuntime, names: Iterable<string>): Promise<HealthSnapshot> {
+  const deployments = new Map<string, DeploymentHealth>();
+  await Promise.all(
+    [...new Set(names)].map(async (name) => {
+      const [breaker, health] = await Promise.all([runtime.breakerFor(name).view(), runtime.stats.health(name)]);
+      deployments.set(name, { breaker, ...health });
+    }),
+  );
+  return { now: runtime.clock.now(), deployments };
+}
+
+/** Plans `request`, or throws CANCELED / DEADLINE_EXCEEDED / a planning GatewayError. */
+export async function preparePlan(
+  runtime: EngineRuntime,
+  request: GatewayRequest,
+  context: CallContext,
+  mode: "complete" | "stream",
+): Promise<Plan> {
+  if (context.signal.aborted || runtime.clock.now() >= context.deadlineAt) {
+    const deadline = runtime.clock.now() >= context.deadlineAt;
+    throw new GatewayError(
+      deadline ? "DEADLINE_EXCEEDED" : "CANCELED",
+      deadline ? "The deadline passed before routing started." : "The request was canceled.",
+    );
+  }
+  const resolved = resolveModel(request.model, runtime.routes);
+  const names = [...resolved.tiers.flat(), ...runtime.routes.defaultChain];
+  const health = await readHealthSnapshot(runtime, names);
+  return plan({
+    request,
+    mode,
+    routes: runtime.routes,
+    health,
+    random: runtime.random,
+    inputTokens: countRequestTokens(request),
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * What one GatewayService call needs around the engine: the effective request id, the deadline
+ * (the caller's, or the configured default, never above the configured maximum), an abort signal that
+ * fires on client cancel, deadline or shutdown, a child logger, the error mapping, and exactly one info
+ * line when the call ends. Prompt text is never part of that line.
+ */
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { toConnectError } from "../errors/to-connect-error.js";
+import { GatewayError, type CallContext, type RouteRecord } from "../gateway/types.js";
+import type { Usage } from "../providers/spec.js";
+import { isUsableRequestId } from "./convert-request.js";
+import { requestIdHeader, requestIdKey } from "./request-id.js";
+import { randomUUID } from "node:crypto";
+
+export interface CallScopeSettings {
+  defaultDeadlineMs: number;
+  maxDeadlineMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What the call's log line reports on success. */
+export interface CallOutcome {
+  deployment?: string;
+  provider?: string;
+  usage?: Usage;
+  costMicroUsd?: number;
+  route?: RouteRecord;
+}
+
+export interface CallScope {
+  readonly requestId: string;
+  readonly logger: Logger;
+  /** Handed to the engine. */
+  readonly callContext: CallContext;
+  /** Switches to the body's request id (once validated). */
+  useRequestId(requestId: string): void;
+  /** Records the model asked for, for the log line. */
+  setModel(model: string): void;
+  /** Merges routing facts as they become known (stream start, finish). */
+  note(outcome: CallOutcome): void;
+  /** Logs success. */
+  succeed(outcome?: CallOutcome): void;
+  /** Maps, logs and returns the error to throw. */
+  fail(error: unknown): ConnectError;
+  /** Logs a cancel when neither succeed nor fail ran, and releases timers. */
+  end(): void;
+}
+
+const codeNames: Record<number, string> = Object.fromEntries(
+  Object.entries(Code)
+    .filter(([, value]) => typeof value === "number")
+    .map(([name, value]) => [value, name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()]),
+);
+
+/** Opens the scope of one call; throws INVALID_ARGUMENT (as a ConnectError) for a deadline over the maximum. */
+export function openCallScope(method: string, context: HandlerContext, settings: CallScopeSettings): CallScope {
+  const now = settings.now ?? Date.now;
+  const receivedAt = now();
+  let requestId = context.values.get(requestIdKey) ?? pickHeaderId(context);
+  let logger = settings.logger.child({ requestId, method });
+  let model: string | undefined;
+  let outcome: CallOutcome = {};
+  let ended = false;
+
+  const clientTimeoutMs = context.timeoutMs();
+  const timeoutMs = clientTimeoutMs ?? settings.defaultDeadlineMs;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(context.signal.reason);
+  if (context.signal.aborted) onAbort();
+  else context.signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new GatewayError("DEADLINE_EXCEEDED", `the deadline of ${timeoutMs} ms passed`)),
+    Math.max(0, timeoutMs),
+  );
+  timer.unref?.();
+  context.responseHeader.set(requestIdHeader, requestId);
+
+  const log = (status: Code | "OK", extra: Record<string, unknown>): void => {
+    if (ended) return;
+    ended = true;
+    const usage = outcome.usage;
+    const line = {
+      model,
+      deployment: outcome.deployment ?? outcome.route?.deployment,
+      provider: outcome.provider ?? outcome.route?.provider,
+      status: status === "OK" ? "OK" : codeNames[status],
+      latencyMs: Math.round(now() - receivedAt),
+      inputTokens: usage?.inputTokens,
+      outputTokens: usage?.outputTokens,
+      costMicroUsd: outcome.costMicroUsd,
+      attempts: outcome.route?.attempts.length,
+      ...extra,
+    };
+    logger.info(line, "call finished");
+  };
+
+  const scope: CallScope = {
+    get requestId() {
+      return requestId;
+    },
+    get logger() {
+      return logger;
+    },
+    callContext: { signal: controller.signal, deadlineAt: receivedAt + timeoutMs, receivedAt },
+    useRequestId(id) {
+      if (id === requestId) return;
+      requestId = id;
+      logger = settings.logger.child({ requestId, method });
+      context.responseHeader.set(requestIdHeader, requestId);
+    },
+    setModel(name) {
+      model = name;
+    },
+    note(update) {
+      outcome = { ...outcome, ...update };
+    },
+    succeed(update) {
+      if (update) scope.note(update);
+      log("OK", {});
+    },
+    fail(error) {
+      const connectError = toConnectError(abortAwareError(error, controller.signal), requestId);
+      const reason = error instanceof GatewayError ? error.reason : undefined;
+      if (error instanceof GatewayError && error.failure) outcome = { ...outcome, route: error.failure.route };
+      if (connectError.code === Code.Internal) {
+        logger.error({ err: connectError.cause ?? error }, "call failed with an internal error");
+      }
+      log(connectError.code, { reason, error: connectError.rawMessage });
+      return connectError;
+    },
+    end() {
+      clearTimeout(timer);
+      context.signal.removeEventListener("abort", onAbort);
+      if (!ended) log(Code.Canceled, { reason: "CANCELED", error: "the client went away" });
+    },
+  };
+
+  if (clientTimeoutMs !== undefined && clientTimeoutMs > settings.maxDeadlineMs) {
+    const error = scope.fail(
+      new GatewayError("INVALID_REQUEST", `deadline ${clientTimeoutMs} ms is above the maximum of ${settings.maxDeadlineMs} ms`, {
+        fieldViolations: [{ field: "grpc-timeout", description: `at most ${settings.maxDeadlineMs} ms` }],
+      }),
+    );
+    scope.end();
+    throw error;
+  }
+  return scope;
+}
+
+function pickHeaderId(context: HandlerContext): string {
+  const header = context.requestHeader.get(requestIdHeader);
+  return isUsableRequestId(header) ? header : randomUUID();
+}
+
+/**
+ * When the call's signal fired, an engine may surface the abort as some generic error; report what
+ * actually happened instead: the deadline, the client's cancel, or the shutdown.
+ */
+function abortAwareError(error: unknown, signal: AbortSignal): unknown {
+  if (error instanceof GatewayError || !signal.aborted) return error;
+  const reason: unknown = signal.reason;
+  if (reason instanceof GatewayError) return reason;
+  if (reason instanceof ConnectError) {
+    if (reason.code === Code.DeadlineExceeded) return new GatewayError("DEADLINE_EXCEEDED", "the deadline passed", { cause: error });
+    if (reason.code === Code.Canceled || reason.code === Code.Aborted) {
+      return new GatewayError("CANCELED", "the call was canceled", { cause: error });
+    }
+    if (reason.code === Code.Unavailable) return new GatewayError("SHUTTING_DOWN", "the gateway is shutting down", { cause: error });
+  }
+  if (error instanceof ConnectError) return error;
+  return new GatewayError("CANCELED", "the call was canceled", { cause: error });
+}

@@ -1,0 +1,79 @@
+/**
+ * Refuses an oversize request body before it is parsed, with RESOURCE_EXHAUSTED and a modelgate
+ * ErrorInfo (MESSAGE_TOO_LARGE). connect's own `readMaxBytes` check would refuse it too, but with a bare
+ * error that has no ErrorInfo, and it runs before any interceptor could add one; so this guard wraps the
+ * request body of single-message calls (unary and server-streaming) and throws first. connect's check
+ * stays in place behind it, for compressed bodies and for client-streaming calls.
+ */
+import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
+import type { ConnectError } from "@connectrpc/connect";
+import { toConnectError } from "../errors/to-connect-error.js";
+import { GatewayError } from "../gateway/types.js";
+
+/** gRPC and gRPC-Web frame each message with a 5-byte prefix (flags + length). */
+const envelopeHeaderBytes = 5;
+
+/** Whether the request's content type frames messages in envelopes (gRPC, gRPC-Web, Connect streaming). */
+export function isEnveloped(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  return /^application\/(grpc|grpc-web|grpc-web-text|connect)(\+|;|$)/i.test(contentType);
+}
+
+function tooLarge(size: number | undefined, maxBytes: number, requestId: string): ConnectError {
+  const sizeText = size === undefined ? "larger than" : `${size} bytes, more than`;
+  return toConnectError(
+    new GatewayError("MESSAGE_TOO_LARGE", `request message is ${sizeText} the limit of ${maxBytes} bytes (server.maxMessageBytes)`, {
+      metadata: { max_bytes: String(maxBytes) },
+    }),
+    requestId,
+  );
+}
+
+/**
+ * Returns `request` with a body that throws MESSAGE_TOO_LARGE as soon as the message is known to exceed
+ * `maxBytes`: from Content-Length, from the envelope's length prefix, or by counting.
+ */
+export function guardRequestSize(request: UniversalServerRequest, maxBytes: number, requestId: string): UniversalServerRequest {
+  const body = request.body;
+  if (body === null || typeof body !== "object" || !(Symbol.asyncIterator in body)) return request;
+  const source = body as AsyncIterable<Uint8Array>;
+  const enveloped = isEnveloped(request.header.get("content-type"));
+  const overhead = enveloped ? envelopeHeaderBytes : 0;
+  const contentLength = Number.parseInt(request.header.get("content-length") ?? "", 10);
+  if (Number.isFinite(contentLength) && contentLength - overhead > maxBytes) {
+    const error = tooLarge(contentLength - overhead, maxBytes, requestId);
+    return { ...request, body: failing(error) };
+  }
+
+  async function* guarded(): AsyncIterable<Uint8Array> {
+    let total = 0;
+    let prefix = new Uint8Array(0);
+    for await (const chunk of source) {
+      total += chunk.byteLength;
+      if (enveloped && prefix.byteLength < envelopeHeaderBytes) {
+        const joined = new Uint8Array(prefix.byteLength + chunk.byteLength);
+        joined.set(prefix);
+        joined.set(chunk, prefix.byteLength);
+        prefix = joined.subarray(0, Math.min(joined.byteLength, envelopeHeaderBytes));
+        if (prefix.byteLength === envelopeHeaderBytes) {
+          const declared = new DataView(prefix.buffer, prefix.byteOffset, envelopeHeaderBytes).getUint32(1);
+          if (declared > maxBytes) throw tooLarge(declared, maxBytes, requestId);
+        }
+      }
+      if (total - overhead > maxBytes) throw tooLarge(undefined, maxBytes, requestId);
+      yield chunk;
+    }
+  }
+  return { ...request, body: guarded() };
+}
+
+function failing(error: ConnectError): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      return {
+        next: () => Promise.reject(error),
+        return: () => Promise.resolve({ done: true, value: undefined }),
+      };
+    },
+  };
+}
