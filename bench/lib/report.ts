@@ -91,6 +91,7 @@ export function consoleSummary(result: BenchResult): string {
     parts.push("", "4. fixed rate against the 60 ms mock (open loop), ms", textTable(["target", "rate", "p50", "p99", "errors"], fixedRows(result.fixedRate)));
   }
   if (result.memory.length > 0) parts.push("", "5. RSS, MiB", textTable(memoryHeader(result), memoryRows(result.memory)));
+  if (result.skippedForTime.length > 0) parts.push("", `skipped for time (budget reached): ${result.skippedForTime.join(", ")}`);
   return parts.join("\n");
 }
 

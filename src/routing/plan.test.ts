@@ -22,7 +22,7 @@ const config = testConfig({
     mid: { provider: "p", model: "m-mid", price: price(1_000, 4_000), weight: 10 },
     dear: { provider: "p", model: "m-dear", price: price(10_000, 40_000), weight: 89 },
     unpriced: { provider: "p", model: "m-local" },
-    tiny: { provider: "p", model: "m-tiny", contextWindow: 1_000, price: price(1, 1) },
+    tiny: { provider: "p", model: "gpt-tiny", contextWindow: 1_000, price: price(1, 1) },
     "tiny-claude": { provider: "claude", model: "claude-haiku-4-5", contextWindow: 1_000 },
     "no-tools": { provider: "p", model: "m-no-tools", capabilities: { tools: false }, price: price(1, 1) },
     vision: { provider: "p", model: "m-vision", capabilities: { images: true, jsonSchema: true }, price: price(2, 2) },

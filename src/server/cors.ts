@@ -30,13 +30,13 @@ export function createCorsPolicy(allowedOrigins: readonly string[]): CorsPolicy 
   };
 
   return {
-    responseHeaders(headers) {
+    responseHeaders(headers): Record<string, string> {
       const origin = originOf(headers);
       if (origin === undefined) return {};
       if (!isAllowed(origin)) return { vary: "Origin" };
       return { "access-control-allow-origin": origin, "access-control-expose-headers": exposed, vary: "Origin" };
     },
-    preflight(method, headers) {
+    preflight(method, headers): { status: number; headers: Record<string, string> } | undefined {
       if (method !== "OPTIONS" || headers["access-control-request-method"] === undefined) return undefined;
       const origin = originOf(headers);
       if (origin === undefined || !isAllowed(origin)) return { status: 204, headers: { vary: "Origin" } };

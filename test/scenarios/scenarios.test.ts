@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { configSchema, type GatewayConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createGatewayEngine } from "../../src/routing/create-gateway-engine.js";
-import { createGatewayServer } from "../../src/server/create-server.js";
+import { createGatewayServer } from "./runners/_dev-server.js";
 import { startSimulator, type Simulator, type Vendor } from "../../src/simulator/index.js";
 import { runConnectNode } from "./runners/node-connect.js";
 import { runGrpcJs } from "./runners/node-grpc-js.js";
@@ -66,7 +66,7 @@ function gatewayConfig(scenario: Scenario, simulator: Simulator): GatewayConfig 
     simulator.baseUrl(vendor as Vendor),
   );
   const fragment = JSON.parse(text) as Record<string, unknown>;
-  const server = { ...(fragment.server as Record<string, unknown> | undefined), host: "127.0.0.1", port: 0, logLevel: "silent" };
+  const server = { ...(fragment.server as Record<string, unknown> | undefined), host: "127.0.0.1", port: 0, logLevel: process.env.MODELGATE_LOG_LEVEL ?? "silent" };
   return configSchema.parse({ ...fragment, server });
 }
 
@@ -74,7 +74,7 @@ async function transcriptOf(runner: Runner, scenario: Scenario, simulator: Simul
   simulator.reset();
   for (const rule of scenario.simulator) simulator.program(rule as Parameters<Simulator["program"]>[0]);
   const config = gatewayConfig(scenario, simulator);
-  const logger = createLogger({ level: process.env.MODELGATE_LOG_LEVEL ?? "silent" });
+  const logger = createLogger({ level: config.server.logLevel });
   const engine = await createGatewayEngine(config, { logger });
   const server = await createGatewayServer({ config, engine, logger });
   try {
