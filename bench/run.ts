@@ -110,7 +110,7 @@ try {
           log(`scenario 5: ${plan.memory.streams} streams open at once on ${gateway.name}`);
           const [first] = targetsFor(gateway, mock.port, plan.memory.streams + 16);
           if (first !== undefined) {
-            Object.assign(figures, await runManyStreams(gateway, first, plan.memory.streams, plan.memory.streamModel, mode === "full" ? 30_000 : 15_000));
+            Object.assign(figures, await runManyStreams(gateway, first, plan.memory.streams, plan.memory.streamModel, plan.memory.timeLimitMs));
             await first.client.close();
           }
         }
@@ -142,7 +142,9 @@ try {
     writeReport(result, path.relative(benchDirectory, file));
     log(`wrote ${path.relative(process.cwd(), file)}, bench/RESULTS.md and bench/results/chart.png`);
   }
-  if (result.latency.figures.some((figure) => figure.samplesPerRound === 0)) exitCode = 1;
+  // Smoke exists to catch a harness (or gateway) that no longer works: any failed request fails it.
+  if (mode === "smoke" && result.latency.figures.some((figure) => figure.error !== undefined || figure.p50Ms.n === 0)) exitCode = 1;
+  if (mode === "smoke" && [...result.ttft.paced.figures, ...result.ttft.instant.figures].some((figure) => figure.errors > 0 || figure.wrongDeltaCount > 0)) exitCode = 1;
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   exitCode = 1;

@@ -16,7 +16,7 @@ export interface Plan {
   ttft: { rounds: number; streamsPerRound: number; pacedModel: string; pacedDeltas: number; pacedGapMs: number; instantModel: string; instantDeltas: number };
   capacity?: { concurrencies: number[]; warmupMs: number; repeats: number; windowMs: number };
   fixedRate?: { rates: number[]; repeats: number; windowMs: number; drainLimitMs: number };
-  memory?: { streams: number; streamModel: string; afterMs: number };
+  memory?: { streams: number; streamModel: string; afterMs: number; timeLimitMs: number };
 }
 
 export function planFor(mode: Mode): Plan {
@@ -29,20 +29,20 @@ export function planFor(mode: Mode): Plan {
         gateways: ["modelgate", "null", "portkey", "litellm"],
         latency: { warmup: 100, rounds: 7, perRound: 200 },
         ttft: { rounds: 5, streamsPerRound: 3, ...ttftFull },
-        capacity: { concurrencies: [1, 8, 32, 64], warmupMs: 1_000, repeats: 3, windowMs: 2_000 },
+        capacity: { concurrencies: [1, 8, 32, 64], warmupMs: 500, repeats: 3, windowMs: 1_500 },
         fixedRate: { rates: [100, 300, 600], repeats: 3, windowMs: 2_000, drainLimitMs: 5_000 },
-        memory: { streams: 1_000, streamModel: "mock-stream-10-300", afterMs: 10_000 },
+        memory: { streams: 1_000, streamModel: "mock-stream-10-300", afterMs: 10_000, timeLimitMs: 20_000 },
       };
     case "quick":
       return {
         mode,
-        budgetMs: 110_000,
+        budgetMs: 100_000,
         gateways: ["modelgate", "null", "portkey", "litellm"],
         latency: { warmup: 20, rounds: 3, perRound: 40 },
         ttft: { rounds: 2, streamsPerRound: 1, ...ttftFull },
-        capacity: { concurrencies: [1, 8, 32, 64], warmupMs: 150, repeats: 3, windowMs: 250 },
-        fixedRate: { rates: [100, 300, 600], repeats: 1, windowMs: 700, drainLimitMs: 2_000 },
-        memory: { streams: 1_000, streamModel: "mock-stream-10-300", afterMs: 1_000 },
+        capacity: { concurrencies: [1, 8, 32, 64], warmupMs: 100, repeats: 3, windowMs: 150 },
+        fixedRate: { rates: [100, 300, 600], repeats: 1, windowMs: 500, drainLimitMs: 1_500 },
+        memory: { streams: 1_000, streamModel: "mock-stream-10-300", afterMs: 1_000, timeLimitMs: 8_000 },
       };
     case "smoke":
       return {

@@ -65,6 +65,7 @@ export function consoleSummary(result: BenchResult): string {
       ["target", "p50", "p99", "added p50", "added p99"],
       result.latency.figures.map((figure) => [figure.target, ms(figure.p50Ms), ms(figure.p99Ms), figure.target === "direct" ? "–" : ms(figure.addedP50Ms), figure.target === "direct" ? "–" : ms(figure.addedP99Ms)]),
     ),
+    ...result.latency.figures.filter((figure) => figure.error !== undefined).map((figure) => `   ${figure.target} failed: ${(figure.error ?? "").slice(0, 120)}`),
     result.latency.saturatedRounds.length > 0 ? `   rig saturated in rounds ${result.latency.saturatedRounds.join(", ")} (direct p99 > 2 × floor ${round(result.latency.floorMs)} ms)${result.latency.discardedSaturated ? ": discarded" : ": kept, treat figures with care"}` : "",
     "",
     `2. time to first content (${result.ttft.paced.deltas} deltas every ${result.ttft.paced.gapMs} ms), ms`,

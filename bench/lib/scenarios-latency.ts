@@ -17,6 +17,8 @@ export interface LatencyFigures {
   addedP50Ms: Spread;
   addedP99Ms: Spread;
   samplesPerRound: number;
+  /** The first error, when a round failed (its figures are then left out). */
+  error?: string;
 }
 
 export interface LatencyScenario {
@@ -31,11 +33,20 @@ export interface LatencyScenario {
 
 /** Scenario 1: added latency at one request at a time, instant mock. */
 export async function runLatency(plan: Plan, targets: Target[], random: () => number): Promise<LatencyScenario> {
-  for (const target of targets) await sequential(() => target.client.unary("mock-instant"), plan.latency.warmup, 30_000);
+  const failures = new Map<string, string>();
+  const measure = async (target: Target, count: number): Promise<number[]> => {
+    try {
+      return await sequential(() => target.client.unary("mock-instant"), count, 60_000);
+    } catch (error) {
+      if (!failures.has(target.name)) failures.set(target.name, error instanceof Error ? error.message : String(error));
+      return [];
+    }
+  };
+  for (const target of targets) await measure(target, plan.latency.warmup);
   const perRound = new Map<string, { p50: number; p99: number }[]>();
   for (let round = 0; round < plan.latency.rounds; round++) {
     for (const target of shuffle(targets, random)) {
-      const latencies = await sequential(() => target.client.unary("mock-instant"), plan.latency.perRound, 60_000);
+      const latencies = await measure(target, plan.latency.perRound);
       perRound.set(target.name, [...(perRound.get(target.name) ?? []), { p50: percentile(latencies, 50), p99: percentile(latencies, 99) }]);
     }
   }
@@ -54,6 +65,7 @@ export async function runLatency(plan: Plan, targets: Target[], random: () => nu
       addedP50Ms: spread(rounds.flatMap((round, index) => (keep(index) ? [round.p50 - (direct[index]?.p50 ?? Number.NaN)] : []))),
       addedP99Ms: spread(rounds.flatMap((round, index) => (keep(index) ? [round.p99 - (direct[index]?.p99 ?? Number.NaN)] : []))),
       samplesPerRound: plan.latency.perRound,
+      ...(failures.has(target.name) ? { error: failures.get(target.name) } : {}),
     };
   });
   return { floorMs, saturatedRounds, discardedSaturated, figures };

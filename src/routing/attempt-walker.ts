@@ -7,49 +7,22 @@
  */
 import type { AttemptOutcome, CallContext, ErrorReason, FailureSummary, GatewayRequest, RouteRecord } from "../gateway/types.js";
 import { GatewayError } from "../gateway/types.js";
-import { ProviderError, type AttemptTimeouts, type ProviderAdapter, type Usage } from "../providers/spec.js";
+import { ProviderError, type Usage } from "../providers/spec.js";
 import { reasonForProviderError } from "../errors/reason-for-provider-error.js";
 import { computeCostNanoUsd, nanoToMicroUsd } from "../cost/compute-cost.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import { AttemptAbort } from "./attempt-abort.js";
-import { computeAttemptTimeouts } from "./attempt-timeouts.js";
+import { callerAbortCause, closeAttemptSlot, openAttemptSlot, type AttemptSlot, type SlotState } from "./attempt-slot.js";
 import type { EngineRuntime } from "./engine-runtime.js";
 import { decideAfterFailure } from "./failure-policy.js";
+import { buildFinalError, type AttemptFailure, type StopCause } from "./final-error.js";
 import type { Plan, PlannedAttempt } from "./plan.js";
 import type { RouteDeployment } from "./route-table.js";
+
+export type { AttemptSlot } from "./attempt-slot.js";
 import { sumUsage } from "./sum-usage.js";
 
-/** One upstream attempt in progress. */
-export interface AttemptSlot {
-  readonly planned: PlannedAttempt;
-  readonly deployment: RouteDeployment;
-  readonly adapter: ProviderAdapter;
-  /** 0 for the first try on this deployment. */
-  readonly retry: number;
-  /** Aborted on deadline, client cancel, attempt timeout, or release. */
-  readonly signal: AbortSignal;
-  readonly timeouts: AttemptTimeouts;
-  readonly startedAt: number;
-  /** (Re)arms the stream watchdog: aborts the attempt as a timeout unless re-armed within `ms`. */
-  watch(ms: number, which: "first-token" | "idle"): void;
-  /** Disarms the watchdog (while the client, not the provider, is the slow side). */
-  unwatch(): void;
-}
-
-/** How an attempt ended badly, once classified. */
-export type AttemptFailure =
-  | { type: "provider"; error: ProviderError }
-  | { type: "deadline" }
-  | { type: "canceled" };
-
-interface SlotState extends AttemptSlot {
-  permit: BreakerPermit;
-  controller: AbortController;
-  timers: AbortController;
-  watchdog?: AbortController;
-  detach: () => void;
-  settled: boolean;
-}
+export type { AttemptFailure } from "./final-error.js";
 
 interface AttemptBill {
   usage?: Usage;
@@ -99,14 +72,6 @@ export interface WalkerOptions {
   continueOnInterruption: boolean;
 }
 
-type StopCause =
-  | { type: "exhausted" }
-  | { type: "policy"; error: ProviderError }
-  | { type: "deadline" }
-  | { type: "canceled" };
-
-const noop = (): void => undefined;
-
 /** Creates the walker for one request. */
 export function createAttemptWalker(options: WalkerOptions): AttemptWalker {
   const { runtime, request, context, plan } = options;
@@ -131,63 +96,19 @@ export function createAttemptWalker(options: WalkerOptions): AttemptWalker {
 
   runtime.budget.recordRequest();
 
-  const abortCause = (): "deadline" | "canceled" => (clock.now() >= context.deadlineAt ? "deadline" : "canceled");
+  const abortCause = (): "deadline" | "canceled" => callerAbortCause(clock, context);
 
   const startSlot = async (planned: PlannedAttempt, retry: number, permit: BreakerPermit): Promise<SlotState> => {
-    const now = clock.now();
     const deployment = planned.deployment;
     const adapter = runtime.adapters.get(deployment.provider);
     if (adapter === undefined) throw new Error(`no adapter for provider ${deployment.provider}`);
-    const timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
-    const controller = new AbortController();
-    const timers = new AbortController();
-    const onCallerAbort = (): void => controller.abort(new AttemptAbort(abortCause()));
-    context.signal.addEventListener("abort", onCallerAbort, { once: true });
-    const untilDeadline = context.deadlineAt - now;
-    const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
-    clock.sleep(Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), timers.signal).then(
-      () => controller.abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
-      noop,
-    );
     attemptsMade += 1;
     await runtime.stats.adjustInFlight(deployment.name, 1);
-    const slot: SlotState = {
-      planned,
-      deployment,
-      adapter,
-      retry,
-      signal: controller.signal,
-      timeouts,
-      startedAt: now,
-      permit,
-      controller,
-      timers,
-      settled: false,
-      detach: () => context.signal.removeEventListener("abort", onCallerAbort),
-      unwatch() {
-        slot.watchdog?.abort();
-        slot.watchdog = undefined;
-      },
-      watch(ms, which) {
-        slot.watchdog?.abort();
-        if (timers.signal.aborted) return;
-        const watchdog = new AbortController();
-        slot.watchdog = watchdog;
-        clock.sleep(ms, watchdog.signal).then(
-          () => controller.abort(new AttemptAbort("attempt-timeout", which)),
-          noop,
-        );
-      },
-    };
-    if (context.signal.aborted) onCallerAbort();
-    return slot;
+    return openAttemptSlot({ planned, adapter, retry, permit, clock, context });
   };
 
   const settle = async (state: SlotState): Promise<number> => {
-    state.settled = true;
-    state.timers.abort();
-    state.watchdog?.abort();
-    state.detach();
+    closeAttemptSlot(state);
     await runtime.stats.adjustInFlight(state.deployment.name, -1);
     return clock.now() - state.startedAt;
   };
@@ -436,41 +357,15 @@ export function createAttemptWalker(options: WalkerOptions): AttemptWalker {
     },
 
     finalError() {
-      const cause = stop ?? { type: "exhausted" };
-      const failure = summary();
-      const model = request.model;
-      if (cause.type === "deadline") {
-        return new GatewayError("DEADLINE_EXCEEDED", `The deadline passed after ${records.length} attempt(s).`, { failure });
-      }
-      if (cause.type === "canceled") {
-        return new GatewayError("CANCELED", "The request was canceled.", { failure });
-      }
-      if (committed) {
-        return new GatewayError(
-          "PROVIDER_STREAM_INTERRUPTED",
-          "The provider's stream failed after content had been sent; the answer is incomplete.",
-          { failure },
-        );
-      }
-      const last = cause.type === "policy" ? cause.error : lastFailure?.type === "provider" ? lastFailure.error : undefined;
-      if (last === undefined) {
-        // No attempt ran: every breaker turned us away at admission.
-        return new GatewayError(
-          "NO_ELIGIBLE_DEPLOYMENT",
-          `Every deployment for model "${model}" is temporarily unavailable (circuit open).`,
-          {
-            failure,
-            retryAfterMs: earliestRetryAt === undefined ? undefined : Math.max(0, earliestRetryAt - clock.now()),
-            metadata: { model, cause: "circuit-open", deployments: skippedOpen.join(",") },
-          },
-        );
-      }
-      const reason = reasonForProviderError(last.kind);
-      const retryAfterMs = last.kind === "rate-limited" ? last.retryAfterMs : undefined;
-      return new GatewayError(reason, `${last.message} (after ${records.length} attempt(s))`, {
-        failure,
-        retryAfterMs,
-        metadata: { model },
+      return buildFinalError({
+        stop: stop ?? { type: "exhausted" },
+        committed,
+        lastFailure,
+        attempts: records.length,
+        failure: summary(),
+        model: request.model,
+        skippedOpen,
+        retryAfterMs: earliestRetryAt === undefined ? undefined : Math.max(0, earliestRetryAt - clock.now()),
       });
     },
   };

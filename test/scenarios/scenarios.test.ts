@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { configSchema, type GatewayConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createGatewayEngine } from "../../src/routing/create-gateway-engine.js";
-import { createGatewayServer } from "./runners/_dev-server.js";
+import { createGatewayServer } from "../../src/server/create-server.js";
 import { startSimulator, type Simulator, type Vendor } from "../../src/simulator/index.js";
 import { runConnectNode } from "./runners/node-connect.js";
 import { runGrpcJs } from "./runners/node-grpc-js.js";

@@ -97,8 +97,9 @@ export const StreamCompleteRequestSchema: GenMessage<StreamCompleteRequest> = /*
   messageDesc(file_modelgate_v1_stream, 0);
 
 /**
- * StreamCompleteResponse is one event of a stream. Every successful stream is `start`, content events,
- * then exactly one `finish`. A stream that ends without `finish` failed: its error is the RPC status.
+ * StreamCompleteResponse is one event of a stream. Every successful stream is zero or more `fallback`
+ * notices, `start`, content events, then exactly one `finish`. A stream that ends without `finish` failed:
+ * its error is the RPC status.
  *
  * @generated from message modelgate.v1.StreamCompleteResponse
  */
@@ -110,7 +111,8 @@ export type StreamCompleteResponse = Message<"modelgate.v1.StreamCompleteRespons
    */
   event: {
     /**
-     * The first event: the deployment that serves the request.
+     * Sent once, before the first content event or `finish`: the deployment that serves the request. Only
+     * `fallback` notices may precede it.
      *
      * @generated from field: modelgate.v1.StreamStart start = 1;
      */

@@ -140,8 +140,9 @@ func (x *StreamCompleteRequest) GetFallback() *FallbackPreferences {
 	return nil
 }
 
-// StreamCompleteResponse is one event of a stream. Every successful stream is `start`, content events,
-// then exactly one `finish`. A stream that ends without `finish` failed: its error is the RPC status.
+// StreamCompleteResponse is one event of a stream. Every successful stream is zero or more `fallback`
+// notices, `start`, content events, then exactly one `finish`. A stream that ends without `finish` failed:
+// its error is the RPC status.
 type StreamCompleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The event.
@@ -255,7 +256,8 @@ type isStreamCompleteResponse_Event interface {
 }
 
 type StreamCompleteResponse_Start struct {
-	// The first event: the deployment that serves the request.
+	// Sent once, before the first content event or `finish`: the deployment that serves the request. Only
+	// `fallback` notices may precede it.
 	Start *StreamStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
 }
 

@@ -1,0 +1,128 @@
+/**
+ * The modelgate CLI. `modelgate [serve] [--config PATH] [--port N]` loads the config, builds the engine
+ * and serves gRPC, gRPC-Web and Connect on one port until SIGTERM/SIGINT, then drains gracefully.
+ * `modelgate simulate ...` runs the vendor simulator. Everything here is importable; the file only runs
+ * itself when executed directly (`tsx src/main.ts`), and `bin/modelgate.mjs` calls `main()`.
+ */
+import { pathToFileURL } from "node:url";
+import type { Logger } from "pino";
+import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
+import type { GatewayConfig } from "./config/schema.js";
+import type { CompletionEngine } from "./gateway/types.js";
+import { createLogger } from "./observability/logger.js";
+import { createGatewayServer } from "./server/create-server.js";
+
+/** The engine factory's signature (src/routing/create-gateway-engine.ts). */
+type CreateGatewayEngine = (config: GatewayConfig, deps: { logger: Logger }) => Promise<CompletionEngine>;
+/** The simulator CLI's signature (src/simulator/cli.ts). */
+type RunSimulateCommand = (argv: string[]) => Promise<number | void>;
+
+// Loaded lazily: `modelgate simulate` needs no engine, `serve` needs no simulator, and a bad config
+// fails before either is imported.
+const engineModule = "./routing/create-gateway-engine.js";
+const simulatorModule = "./simulator/cli.js";
+
+const usage = `usage:
+  modelgate [serve] [--config PATH] [--port N]   serve the gateway (config: --config, $MODELGATE_CONFIG or modelgate.yaml)
+  modelgate simulate [...]                       run the vendor simulator
+  modelgate --help`;
+
+interface ServeArguments {
+  configPath: string;
+  port?: number;
+}
+
+function parseServeArguments(argv: string[], env: NodeJS.ProcessEnv): ServeArguments | string {
+  let port: number | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === "--config") {
+      if (argv[index + 1] === undefined) return "--config needs a path";
+      index++;
+    } else if (argument.startsWith("--config=")) {
+      continue;
+    } else if (argument === "--port" || argument.startsWith("--port=")) {
+      const value = argument === "--port" ? argv[++index] : argument.slice("--port=".length);
+      const parsed = Number(value);
+      if (value === undefined || !Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+        return `--port needs a port number 0..65535, got ${value ?? "nothing"}`;
+      }
+      port = parsed;
+    } else {
+      return `unknown argument ${argument}`;
+    }
+  }
+  return { configPath: resolveConfigPath(argv, env), port };
+}
+
+/** Runs the CLI; resolves with the process exit code (serve resolves only after shutdown). */
+export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (command === "simulate") {
+    const { runSimulateCommand } = (await import(simulatorModule)) as { runSimulateCommand: RunSimulateCommand };
+    return (await runSimulateCommand(rest)) ?? 0;
+  }
+  return serve(command === "serve" ? rest : argv, env);
+}
+
+async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const parsed = parseServeArguments(argv, env);
+  if (typeof parsed === "string") {
+    process.stderr.write(`modelgate: ${parsed}\n${usage}\n`);
+    return 2;
+  }
+  let config: GatewayConfig;
+  try {
+    config = loadConfig(parsed.configPath, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`modelgate: invalid config\n${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
+  const { createGatewayEngine } = (await import(engineModule)) as { createGatewayEngine: CreateGatewayEngine };
+  const engine = await createGatewayEngine(config, { logger });
+  const server = await createGatewayServer({ config, engine, logger, port: parsed.port });
+  logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, "second signal: exiting now");
+        process.exit(1);
+      }
+      logger.info({ signal, graceMs: config.server.shutdownGraceMs }, "shutting down");
+      void (async () => {
+        await server.close();
+        await engine.close();
+        process.off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal);
+        resolve(0);
+      })();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`modelgate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

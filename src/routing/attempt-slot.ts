@@ -1,0 +1,108 @@
+/**
+ * One upstream attempt's mechanics: its AbortController (linked to the caller's signal), its total
+ * timer (the attempt's total timeout or the caller's deadline, whichever comes first), and the stream
+ * watchdog (first-token, then idle). Every abort carries an `AttemptAbort` saying why, so the walker
+ * can tell a deadline from a cancel from a provider timeout.
+ */
+import type { CallContext } from "../gateway/types.js";
+import type { AttemptTimeouts, ProviderAdapter } from "../providers/spec.js";
+import type { BreakerPermit } from "../resilience/circuit-breaker.js";
+import type { Clock } from "../resilience/clock.js";
+import { AttemptAbort } from "./attempt-abort.js";
+import { computeAttemptTimeouts } from "./attempt-timeouts.js";
+import type { PlannedAttempt } from "./plan.js";
+import type { RouteDeployment } from "./route-table.js";
+
+/** One upstream attempt in progress. */
+export interface AttemptSlot {
+  readonly planned: PlannedAttempt;
+  readonly deployment: RouteDeployment;
+  readonly adapter: ProviderAdapter;
+  /** 0 for the first try on this deployment. */
+  readonly retry: number;
+  /** Aborted on deadline, client cancel, attempt timeout, or release. */
+  readonly signal: AbortSignal;
+  readonly timeouts: AttemptTimeouts;
+  readonly startedAt: number;
+  /** (Re)arms the stream watchdog: aborts the attempt as a timeout unless re-armed within `ms`. */
+  watch(ms: number, which: "first-token" | "idle"): void;
+  /** Disarms the watchdog (while the client, not the provider, is the slow side). */
+  unwatch(): void;
+}
+
+/** The slot with what only the walker touches. */
+export interface SlotState extends AttemptSlot {
+  permit: BreakerPermit;
+  controller: AbortController;
+  timers: AbortController;
+  watchdog?: AbortController;
+  detach: () => void;
+  settled: boolean;
+}
+
+const noop = (): void => undefined;
+
+/** Whether the caller's signal fired for the deadline or for a cancel: the clock decides. */
+export function callerAbortCause(clock: Clock, context: CallContext): "deadline" | "canceled" {
+  return clock.now() >= context.deadlineAt ? "deadline" : "canceled";
+}
+
+/** Starts the slot's timers and links it to the caller's signal. */
+export function openAttemptSlot(options: {
+  planned: PlannedAttempt;
+  adapter: ProviderAdapter;
+  retry: number;
+  permit: BreakerPermit;
+  clock: Clock;
+  context: CallContext;
+}): SlotState {
+  const { planned, adapter, retry, permit, clock, context } = options;
+  const now = clock.now();
+  const deployment = planned.deployment;
+  const timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
+  const controller = new AbortController();
+  const timers = new AbortController();
+  const onCallerAbort = (): void => controller.abort(new AttemptAbort(callerAbortCause(clock, context)));
+  context.signal.addEventListener("abort", onCallerAbort, { once: true });
+  const untilDeadline = context.deadlineAt - now;
+  const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
+  clock.sleep(Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), timers.signal).then(
+    () => controller.abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
+    noop,
+  );
+  const slot: SlotState = {
+    planned,
+    deployment,
+    adapter,
+    retry,
+    signal: controller.signal,
+    timeouts,
+    startedAt: now,
+    permit,
+    controller,
+    timers,
+    settled: false,
+    detach: () => context.signal.removeEventListener("abort", onCallerAbort),
+    unwatch() {
+      slot.watchdog?.abort();
+      slot.watchdog = undefined;
+    },
+    watch(ms, which) {
+      slot.watchdog?.abort();
+      if (timers.signal.aborted) return;
+      const watchdog = new AbortController();
+      slot.watchdog = watchdog;
+      clock.sleep(ms, watchdog.signal).then(() => controller.abort(new AttemptAbort("attempt-timeout", which)), noop);
+    },
+  };
+  if (context.signal.aborted) onCallerAbort();
+  return slot;
+}
+
+/** Stops the slot's timers and unlinks it from the caller's signal. */
+export function closeAttemptSlot(slot: SlotState): void {
+  slot.settled = true;
+  slot.timers.abort();
+  slot.watchdog?.abort();
+  slot.detach();
+}

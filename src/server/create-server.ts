@@ -1,0 +1,162 @@
+/**
+ * The gateway server: ONE port serving gRPC (h2c), gRPC-Web and Connect (HTTP/1.1 and h2c), with the
+ * GatewayService, gRPC health and gRPC reflection (v1 and v1alpha). `close()` drains gracefully: health
+ * turns NOT_SERVING, no new connections are accepted, running completions get `graceMs` to finish, then
+ * every handler's signal is aborted (the engine sees it) and the remaining connections are closed.
+ */
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
+import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import {
+  file_grpc_reflection_v1alpha_reflection,
+  ServerReflection as ReflectionV1alpha,
+} from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { file_health_v1_health, Health } from "../../gen/health/v1/health_pb.js";
+import { file_modelgate_v1_errors } from "../../gen/modelgate/v1/errors_pb.js";
+import { file_modelgate_v1_gateway_service, GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
+import type { GatewayConfig } from "../config/schema.js";
+import type { CompletionEngine } from "../gateway/types.js";
+import { createCorsPolicy } from "./cors.js";
+import { createDescriptorIndex } from "./descriptor-index.js";
+import { createGatewayServiceImpl } from "./gateway-service.js";
+import { createHealthServiceImpl } from "./health-service.js";
+import { createHealthState, type HealthState } from "./health-state.js";
+import { createProtocolListener } from "./listener.js";
+import { createNodeHandler, type ExtraRoutes } from "./node-handler.js";
+import { createReflectionV1alphaImpl, createReflectionV1Impl } from "./reflection-service.js";
+
+export interface CreateGatewayServerOptions {
+  config: GatewayConfig;
+  engine: CompletionEngine;
+  logger: Logger;
+  /** Overrides `server.port` (the CLI's --port); 0 picks a free port. */
+  port?: number;
+  /** Overrides `server.host`. */
+  host?: string;
+  /** Plain-HTTP routes for non-RPC paths, e.g. the `/playground` page. */
+  extraRoutes?: ExtraRoutes;
+}
+
+export interface GatewayServer {
+  /** The bound port. */
+  readonly port: number;
+  /** "http://host:port", for clients. */
+  readonly url: string;
+  /** Serving status reported by grpc.health.v1.Health; SERVING once listening. */
+  readonly health: HealthState;
+  /** True once `close()` has started. */
+  readonly draining: boolean;
+  /** Drains and stops; `graceMs` defaults to `server.shutdownGraceMs`. Safe to call twice. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const gatewayPathPrefix = `/${GatewayService.typeName}/`;
+/** After the grace period, how long aborted handlers get to write their final status. */
+const abortSettleMs = 1_000;
+
+/** Starts the gateway server and resolves once it listens and reports SERVING. */
+export async function createGatewayServer(options: CreateGatewayServerOptions): Promise<GatewayServer> {
+  const { config, engine, logger } = options;
+  const serverConfig = config.server;
+  const health = createHealthState();
+  const shutdown = new AbortController();
+  let draining = false;
+  let gatewayCalls = 0;
+  let allRequests = 0;
+  let idleWaiters: (() => void)[] = [];
+  const notifyIdle = (): void => {
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  };
+
+  const index = createDescriptorIndex(
+    [
+      file_modelgate_v1_gateway_service,
+      file_modelgate_v1_errors,
+      file_google_rpc_error_details,
+      file_health_v1_health,
+      file_grpc_reflection_v1_reflection,
+      file_grpc_reflection_v1alpha_reflection,
+    ],
+    [GatewayService.typeName, Health.typeName, ReflectionV1.typeName, ReflectionV1alpha.typeName],
+  );
+  const routes = (router: ConnectRouter): void => {
+    router.service(
+      GatewayService,
+      createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining }),
+    );
+    router.service(Health, createHealthServiceImpl(health));
+    router.service(ReflectionV1, createReflectionV1Impl(index));
+    router.service(ReflectionV1alpha, createReflectionV1alphaImpl(index));
+  };
+
+  const handler = createNodeHandler({
+    routes,
+    maxMessageBytes: serverConfig.maxMessageBytes,
+    shutdownSignal: shutdown.signal,
+    cors: createCorsPolicy(serverConfig.cors.allowedOrigins),
+    extraRoutes: options.extraRoutes,
+    logger,
+    isDraining: () => draining,
+    onRequestStart: (path) => {
+      allRequests++;
+      if (path.startsWith(gatewayPathPrefix)) gatewayCalls++;
+    },
+    onRequestEnd: (path) => {
+      allRequests--;
+      if (path.startsWith(gatewayPathPrefix)) gatewayCalls--;
+      notifyIdle();
+    },
+  });
+  const listener = createProtocolListener(handler);
+  const host = options.host ?? serverConfig.host;
+  const port = await listener.listen(options.port ?? serverConfig.port, host);
+  health.setAll("SERVING");
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+
+  /** Resolves when `done()` holds or `timeoutMs` passed. */
+  const waitUntil = (done: () => boolean, timeoutMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (done()) return resolve();
+      const timer = setTimeout(finish, timeoutMs);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      const check = (): void => {
+        if (done()) finish();
+        else idleWaiters.push(check);
+      };
+      idleWaiters.push(check);
+    });
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs: number = serverConfig.shutdownGraceMs): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      health.setAll("NOT_SERVING");
+      listener.stopAccepting();
+      logger.info({ graceMs, running: gatewayCalls }, "draining: waiting for running calls");
+      await waitUntil(() => gatewayCalls === 0, graceMs);
+      if (gatewayCalls > 0) logger.warn({ running: gatewayCalls }, "grace period over: aborting running calls");
+      shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
+      await waitUntil(() => allRequests === 0, abortSettleMs);
+      listener.destroyAll();
+      await listener.whenClosed();
+      logger.info("server closed");
+    })();
+    return closing;
+  };
+
+  return {
+    port,
+    url: `http://${urlHost}:${port}`,
+    health,
+    get draining() {
+      return draining;
+    },
+    close,
+  };
+}

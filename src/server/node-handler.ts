@@ -1,0 +1,98 @@
+/**
+ * The Node request handler for every protocol: connect's router (gRPC, gRPC-Web, Connect) served the way
+ * `connectNodeAdapter` does it, plus what has to happen around connect, before it parses anything:
+ * the request id (header or generated, echoed as `x-request-id`), CORS and preflights, the
+ * request-size guard that gives oversize bodies a proper ErrorInfo, extra plain-HTTP routes (the
+ * playground), and in-flight tracking for graceful shutdown. connect-node's own
+ * `universalRequestFromNodeRequest` / `universalResponseToNodeResponse` do the protocol work.
+ */
+import { createConnectRouter, createContextValues, Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Logger } from "pino";
+import type { CorsPolicy } from "./cors.js";
+import { guardRequestSize } from "./request-size-guard.js";
+import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
+
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/**
+ * Extra plain-HTTP routes, tried for paths that are not RPCs. Return true when the request was handled
+ * (e.g. the `/playground` page), false to fall through to 404.
+ */
+export type ExtraRoutes = (request: NodeRequest, response: NodeResponse) => boolean;
+
+export interface NodeHandlerOptions {
+  routes: (router: ConnectRouter) => void;
+  /** Largest accepted request message (connect's readMaxBytes and our guard). */
+  maxMessageBytes: number;
+  /** Aborting it aborts every running handler's context signal. */
+  shutdownSignal: AbortSignal;
+  cors: CorsPolicy;
+  extraRoutes?: ExtraRoutes;
+  logger: Logger;
+  /** Called with the path when a request starts and when its response closes (graceful shutdown counts these). */
+  onRequestStart?: (path: string) => void;
+  onRequestEnd?: (path: string) => void;
+  /** True while draining: HTTP/1.1 responses then carry `connection: close`. */
+  isDraining?: () => boolean;
+}
+
+/** Request handler usable by both `http.createServer` and `http2.createServer`. */
+export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRequest, response: NodeResponse) => void {
+  const router = createConnectRouter({
+    readMaxBytes: options.maxMessageBytes,
+    shutdownSignal: options.shutdownSignal,
+    acceptCompression: [compressionGzip, compressionBrotli],
+  });
+  options.routes(router);
+  const handlers = new Map<string, UniversalHandler>();
+  for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
+
+  return function handleRequest(request, response) {
+    const path = (request.url ?? "").split("?", 1)[0];
+    options.onRequestStart?.(path);
+    response.once("close", () => options.onRequestEnd?.(path));
+    const requestId = pickRequestId(request.headers[requestIdHeader]);
+    response.setHeader(requestIdHeader, requestId);
+    if (options.isDraining?.() && request.httpVersionMajor === 1) response.setHeader("connection", "close");
+    for (const [name, value] of Object.entries(options.cors.responseHeaders(request.headers))) response.setHeader(name, value);
+
+    const preflight = options.cors.preflight(request.method, request.headers);
+    if (preflight) {
+      response.writeHead(preflight.status, preflight.headers);
+      response.end();
+      return;
+    }
+
+    const handler = handlers.get(path);
+    if (!handler) {
+      if (options.extraRoutes?.(request, response)) return;
+      response.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      response.end("not found\n");
+      return;
+    }
+
+    const contextValues = createContextValues().set(requestIdKey, requestId);
+    let universalRequest = universalRequestFromNodeRequest(request, response, undefined, contextValues);
+    const kind = handler.method.methodKind;
+    if (kind === "unary" || kind === "server_streaming") {
+      universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId);
+    }
+    handler(universalRequest)
+      .then((universalResponse) => universalResponseToNodeResponse(universalResponse, response))
+      .catch((reason: unknown) => {
+        const code = ConnectError.from(reason).code;
+        if (code === Code.Aborted || code === Code.Canceled) return;
+        options.logger.warn({ err: reason, requestId, rpc: path }, "writing the response failed");
+      });
+  };
+}

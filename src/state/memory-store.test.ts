@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryStore } from "./memory-store.js";
+import { initialBreakerRecord } from "./state-store.js";
+
+describe("createMemoryStore", () => {
+  it("writes a breaker record only when the expected version matches", async () => {
+    const store = createMemoryStore();
+    const { version, ...fresh } = await store.readBreaker("x");
+    expect(version).toBe(0);
+    const written = await store.compareAndSetBreaker("x", 0, { ...fresh, state: "open", retryAt: 10, trips: 1 });
+    expect(written).toMatchObject({ state: "open", version: 1 });
+    expect(await store.compareAndSetBreaker("x", 0, { ...fresh, state: "closed" })).toBeUndefined();
+    expect((await store.readBreaker("x")).state).toBe("open");
+    expect(await store.readBreaker("y")).toEqual(initialBreakerRecord());
+  });
+
+  it("counts outcomes over a sliding window", async () => {
+    const store = createMemoryStore();
+    await store.recordOutcome("w", 0, true, 1_000);
+    await store.recordOutcome("w", 500, false, 1_000);
+    expect(await store.recordOutcome("w", 900, true, 1_000)).toEqual({ total: 3, failures: 2 });
+    expect(await store.readOutcomes("w", 1_200, 1_000)).toEqual({ total: 2, failures: 1 });
+    expect(await store.readOutcomes("w", 2_000, 1_000)).toEqual({ total: 0, failures: 0 });
+  });
+
+  it("keeps counters, in-flight gauges and latency series", async () => {
+    const store = createMemoryStore();
+    expect(await store.incrementCounter("c", 5)).toBe(5);
+    expect(await store.readCounter("c")).toBe(5);
+    expect(await store.adjustInFlight("d", 1)).toBe(1);
+    expect(await store.adjustInFlight("d", -2)).toBe(0);
+    await store.recordLatency("l", 40);
+    expect(await store.readLatency("l")).toMatchObject({ p50Ms: 40, samples: 1 });
+    expect(await store.readLatency("none")).toEqual({ samples: 0 });
+  });
+});
