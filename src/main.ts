@@ -5,22 +5,13 @@
  * itself when executed directly (`tsx src/main.ts`), and `bin/modelgate.mjs` calls `main()`.
  */
 import { pathToFileURL } from "node:url";
-import type { Logger } from "pino";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
-import type { CompletionEngine } from "./gateway/types.js";
 import { createLogger } from "./observability/logger.js";
 import { createGatewayServer } from "./server/create-server.js";
 
-/** The engine factory's signature (src/routing/create-gateway-engine.ts). */
-type CreateGatewayEngine = (config: GatewayConfig, deps: { logger: Logger }) => Promise<CompletionEngine>;
-/** The simulator CLI's signature (src/simulator/cli.ts). */
-type RunSimulateCommand = (argv: string[]) => Promise<number | void>;
-
-// Loaded lazily: `modelgate simulate` needs no engine, `serve` needs no simulator, and a bad config
-// fails before either is imported.
-const engineModule = "./routing/create-gateway-engine.js";
-const simulatorModule = "./simulator/cli.js";
+// The engine and the simulator are imported lazily: `modelgate simulate` needs no engine, `serve` needs
+// no simulator, and a bad config is reported before either is loaded.
 
 const usage = `usage:
   modelgate [serve] [--config PATH] [--port N]   serve the gateway (config: --config, $MODELGATE_CONFIG or modelgate.yaml)
@@ -63,8 +54,9 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     return 0;
   }
   if (command === "simulate") {
-    const { runSimulateCommand } = (await import(simulatorModule)) as { runSimulateCommand: RunSimulateCommand };
-    return (await runSimulateCommand(rest)) ?? 0;
+    const { runSimulateCommand } = await import("./simulator/cli.js");
+    await runSimulateCommand(rest);
+    return 0;
   }
   return serve(command === "serve" ? rest : argv, env);
 }
@@ -87,7 +79,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
-  const { createGatewayEngine } = (await import(engineModule)) as { createGatewayEngine: CreateGatewayEngine };
+  const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
   const engine = await createGatewayEngine(config, { logger });
   const server = await createGatewayServer({ config, engine, logger, port: parsed.port });
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");

@@ -110,7 +110,11 @@ export interface GatewayWarning extends CallWarning {
   deployment?: string;
 }
 
-/** Stream events, in order: start, (fallback | deltas)*, finish. Errors are thrown, never yielded. */
+/**
+ * Stream events, in order: fallback*, start, (deltas | fallback)*, finish. `start` is sent at commit (just
+ * before the first content or the finish), so it names the deployment that serves. Errors are thrown, never
+ * yielded.
+ */
 export type GatewayEvent =
   | { type: "start"; requestId: string; deployment: string; provider: string }
   | { type: "fallback"; fromDeployment: string; toDeployment: string; reason: ErrorReason }

@@ -11,7 +11,8 @@ import { redactSecrets } from "./redact-secrets.js";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface CreateLoggerOptions {
-  level: LogLevel;
+  /** A pino level; unknown names throw. Strings are accepted so env values pass straight through. */
+  level: LogLevel | (string & {});
   /** Human-readable output through pino-pretty when it is installed; JSON lines otherwise. */
   pretty?: boolean;
   /** Where lines go; stdout by default. Tests pass a stream to read them back. */

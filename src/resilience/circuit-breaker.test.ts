@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { breakerSchema, type BreakerConfig } from "../config/schema.js";
-import { capturingLogger } from "../routing/testing/engine-fixture.js";
+import { pino } from "pino";
 import { createMemoryStore } from "../state/memory-store.js";
 import { createCircuitBreaker, openPeriodMs, type CircuitBreaker } from "./circuit-breaker.js";
 import { createFakeClock, type FakeClock } from "./clock.js";
@@ -22,7 +22,8 @@ function setup(overrides: Partial<BreakerConfig> = {}): {
     ...overrides,
   });
   const clock = createFakeClock({ start: 0 });
-  const { logger, lines } = capturingLogger();
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const breaker = createCircuitBreaker({ key: "dep-a", config, store: createMemoryStore(), clock, logger });
   return { breaker, clock, lines, config };
 }

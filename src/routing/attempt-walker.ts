@@ -6,7 +6,7 @@
  * they differ only in how they run one attempt.
  */
 import type { AttemptOutcome, CallContext, ErrorReason, FailureSummary, GatewayRequest, RouteRecord } from "../gateway/types.js";
-import { GatewayError } from "../gateway/types.js";
+import type { GatewayError } from "../gateway/types.js";
 import { ProviderError, type Usage } from "../providers/spec.js";
 import { reasonForProviderError } from "../errors/reason-for-provider-error.js";
 import { computeCostNanoUsd, nanoToMicroUsd } from "../cost/compute-cost.js";

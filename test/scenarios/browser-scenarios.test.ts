@@ -1,0 +1,67 @@
+/**
+ * The shared scenario suite in headless Chromium: every scenario in ./cases over connect-web's Connect and
+ * gRPC-Web transports must write the expected transcript byte for byte, like every other runner
+ * (scenarios.test.ts). The page is served from its own origin, so every call is a real cross-origin
+ * request through the gateway's CORS. Without Chromium the suite skips locally and fails on CI.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startBrowserRunner, type BrowserProtocol, type BrowserRunner } from "./runners/browser/browser-runner.js";
+import { maySkipWithoutChromium, missingChromiumMessage } from "./runners/browser/chromium.js";
+import { startScenarioGateway } from "./runners/browser/scenario-gateway.js";
+import { loadScenarios, renderTranscript, type Scenario } from "./runners/scenario.js";
+
+const PROTOCOLS: { name: string; protocol: BrowserProtocol }[] = [
+  { name: "connect-web (Connect)", protocol: "connect-web" },
+  { name: "connect-web (gRPC-Web)", protocol: "grpc-web" },
+];
+
+describe.skipIf(maySkipWithoutChromium())(`browser scenarios (Chromium)`, () => {
+  let simulator: Simulator;
+  let runner: BrowserRunner;
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ port: 0 });
+    runner = await startBrowserRunner().catch((error: unknown) => {
+      throw new Error(`${missingChromiumMessage}? launching failed: ${String(error)}`);
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await runner?.close();
+    await simulator?.close();
+  });
+
+  beforeEach(() => simulator?.reset());
+
+  async function transcriptOf(scenario: Scenario, protocol: BrowserProtocol, allowedOrigins: readonly string[]): Promise<string> {
+    const gateway = await startScenarioGateway(scenario, simulator, allowedOrigins);
+    try {
+      return await runner.run(scenario, gateway.server.url, protocol);
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  for (const scenario of loadScenarios()) {
+    describe(scenario.name, () => {
+      const expected = renderTranscript(scenario.expected);
+      for (const { name, protocol } of PROTOCOLS) {
+        it(`${name} writes the expected transcript`, async () => {
+          expect(await transcriptOf(scenario, protocol, [runner.origin])).toBe(expected);
+        });
+      }
+    });
+  }
+
+  describe("cors", () => {
+    const [plainText] = loadScenarios().filter((scenario) => scenario.name === "plain-text");
+    for (const { name, protocol } of PROTOCOLS) {
+      it(`${name} is blocked by the browser when the page's origin is not allowed`, async () => {
+        const transcript = await transcriptOf(plainText, protocol, ["https://elsewhere.example"]);
+        expect(transcript).not.toContain('"type":"start"');
+        expect(transcript).toMatch(/^\{"code":"[a-z_]+","type":"error"\}\n$/);
+      });
+    }
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * A fresh gateway for one scenario, as scenarios.test.ts builds it (simulator programmed with the
+ * scenario's rules, host 127.0.0.1, port 0), plus the browser page's origin in the CORS allow-list.
+ * TODO(lead): scenarios.test.ts keeps its own copy private; one exported helper in runners/ could serve both.
+ */
+import { configSchema, type GatewayConfig } from "../../../../src/config/schema.js";
+import { createLogger } from "../../../../src/observability/logger.js";
+import { createGatewayEngine } from "../../../../src/routing/create-gateway-engine.js";
+import { createGatewayServer, type GatewayServer } from "../../../../src/server/create-server.js";
+import type { Simulator, Vendor } from "../../../../src/simulator/index.js";
+import type { Scenario } from "../scenario.js";
+
+/** The scenario's config fragment with `{{simulator:<vendor>}}` replaced and the given CORS origins. */
+export function scenarioGatewayConfig(scenario: Scenario, simulator: Simulator, allowedOrigins: readonly string[]): GatewayConfig {
+  const text = JSON.stringify(scenario.gateway).replace(/\{\{simulator:(\w+)\}\}/g, (_, vendor: string) =>
+    simulator.baseUrl(vendor as Vendor),
+  );
+  const fragment = JSON.parse(text) as Record<string, unknown>;
+  const server = {
+    ...(fragment.server as Record<string, unknown> | undefined),
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: process.env.MODELGATE_LOG_LEVEL ?? "silent",
+    cors: { allowedOrigins: [...allowedOrigins] },
+  };
+  return configSchema.parse({ ...fragment, server });
+}
+
+/** Resets and programs the simulator, then starts engine and server; `close()` stops both. */
+export async function startScenarioGateway(
+  scenario: Scenario,
+  simulator: Simulator,
+  allowedOrigins: readonly string[],
+): Promise<{ server: GatewayServer; close(): Promise<void> }> {
+  simulator.reset();
+  for (const rule of scenario.simulator) simulator.program(rule as Parameters<Simulator["program"]>[0]);
+  const config = scenarioGatewayConfig(scenario, simulator, allowedOrigins);
+  const logger = createLogger({ level: config.server.logLevel });
+  const engine = await createGatewayEngine(config, { logger });
+  const server = await createGatewayServer({ config, engine, logger });
+  return {
+    server,
+    async close() {
+      await server.close();
+      await engine.close();
+    },
+  };
+}
