@@ -3,8 +3,9 @@
  * Starts the mock upstream (core 1) and each gateway (core 0), runs the scenarios of
  * ../shared/docs/benchmarking.md, prints a short table, and (full and quick) writes a JSON result to
  * bench/results/ plus bench/RESULTS.md with a chart. See docs/benchmarks.md.
+ * `npx tsx bench/run.ts --report bench/results/<file>.json` rewrites the report from a saved result.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -21,6 +22,15 @@ import { benchDirectory, startGateway, startMock, targetsFor, unavailableReason,
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+// `--report <result.json>` rewrites bench/RESULTS.md and the chart from a saved result, without running.
+const saved = argument("report");
+if (saved !== undefined) {
+  const result = JSON.parse(readFileSync(saved, "utf8")) as BenchResult;
+  writeReport(result, path.relative(benchDirectory, path.resolve(saved)));
+  console.log(consoleSummary(result));
+  process.exit(0);
 }
 
 const mode = (argument("mode") ?? "quick") as Mode;

@@ -197,6 +197,10 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
       ],
     ),
     "",
+    // The run itself keeps about two cores busy; more than that at the end, or load before it began, is someone else.
+    (meta.loadAverageAtStart[0] ?? 0) > meta.cpu.cores / 2 || (meta.loadAverageAtEnd[0] ?? 0) > meta.cpu.cores + 1
+      ? `> **The machine was busy** (1-minute load average ${(meta.loadAverageAtStart[0] ?? 0).toFixed(1)} at the start, ${(meta.loadAverageAtEnd[0] ?? 0).toFixed(1)} at the end, on ${meta.cpu.cores} cores): these figures are inflated and only roughly comparable to each other. Rerun on a quiet machine.\n`
+      : "",
     skipped.length > 0 ? `Lanes not run: ${skipped.map((entry) => `**${entry.gateway}** (${entry.status})`).join("; ")}.\n` : "",
     "![added latency, added time to first token and capacity per target](results/chart.png)",
     "",

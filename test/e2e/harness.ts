@@ -8,6 +8,7 @@
  * One simulator per file (reset before each test), one gateway per test, so breaker and stats state
  * never leaks from one test into the next.
  */
+import { Writable } from "node:stream";
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import { CompleteRequestSchema, CompleteResponseSchema, type CompleteResponse } from "../../gen/modelgate/v1/completion_pb.js";
@@ -85,19 +86,30 @@ export interface E2EGateway {
   engine: CompletionEngine;
   server: GatewayServer;
   client: GatewayClient;
+  /** Log lines written so far, when started with `captureLogs`. */
+  logLines: string[];
   close(): Promise<void>;
 }
 
 export interface StartGatewayOptions {
   /** Injected into the engine (strategy tests make the dice deterministic). */
   random?: () => number;
+  /** Log at debug into `E2EGateway.logLines` instead of the usual (silent) logger. */
+  captureLogs?: boolean;
 }
 
 /** Starts engine + server on 127.0.0.1:0 for `fragment` (everything but `server`) and a grpc-js client. */
 export async function startGateway(fragment: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<E2EGateway> {
-  const logLevel = process.env.MODELGATE_TEST_LOG_LEVEL ?? "silent";
+  const logLevel = options.captureLogs === true ? "debug" : (process.env.MODELGATE_TEST_LOG_LEVEL ?? "silent");
   const config = configSchema.parse({ ...fragment, server: { host: "127.0.0.1", port: 0, logLevel, shutdownGraceMs: 0 } });
-  const logger = createLogger({ level: logLevel });
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  const logger = createLogger({ level: logLevel, destination: options.captureLogs === true ? destination : undefined });
   const engine = await createGatewayEngine(config, { logger, random: options.random });
   const server = await createGatewayServer({ config, engine, logger });
   const client = createGatewayClient(`127.0.0.1:${server.port}`);
@@ -106,6 +118,7 @@ export async function startGateway(fragment: Record<string, unknown>, options: S
     engine,
     server,
     client,
+    logLines,
     async close() {
       client.close();
       await server.close(0);
@@ -240,15 +253,13 @@ export function streamedText(events: StreamCompleteResponse[]): string {
   return events.map((e) => (e.event.case === "textDelta" ? e.event.value.text : "")).join("");
 }
 
-/** The event of one kind (the first one). */
-export function eventOf<K extends NonNullable<StreamCompleteResponse["event"]["case"]>>(
-  events: StreamCompleteResponse[],
-  kind: K,
-): Extract<StreamCompleteResponse["event"], { case: K }>["value"] | undefined {
-  for (const e of events) {
-    if (e.event.case === kind) return e.event.value as Extract<StreamCompleteResponse["event"], { case: K }>["value"];
-  }
-  return undefined;
+type StreamEvent = Exclude<StreamCompleteResponse["event"], { case: undefined }>;
+type EventValues = { [E in StreamEvent as E["case"]]: E["value"] };
+
+/** The value of the first event of one kind. */
+export function eventOf<K extends keyof EventValues>(events: StreamCompleteResponse[], kind: K): EventValues[K] | undefined {
+  const found = events.find((e) => e.event.case === kind);
+  return found?.event.value as EventValues[K] | undefined;
 }
 
 /** Everything about a status the client can see, as one string, for secret-leak checks. */

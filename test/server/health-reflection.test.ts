@@ -2,11 +2,16 @@
  * gRPC health (Check, Watch, List) and server reflection (v1 and v1alpha) through connect clients, and
  * reflection end to end through the real grpcurl binary with no .proto files.
  */
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { createClient, Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ServerReflection as ReflectionV1, type ServerReflectionRequest, type ServerReflectionResponse } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import {
+  ExtensionRequestSchema,
+  ServerReflection as ReflectionV1,
+  type ServerReflectionRequest,
+  type ServerReflectionResponse,
+} from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/health/v1/health_pb.js";
 import { transportFor } from "./clients.js";
@@ -131,7 +136,7 @@ describe("health and reflection", () => {
           { messageRequest: { case: "fileByFilename", value: "modelgate/v1/errors.proto" } },
           { messageRequest: { case: "fileByFilename", value: "nope.proto" } },
           { messageRequest: { case: "fileContainingSymbol", value: "modelgate.v1.Nope" } },
-          { messageRequest: { case: "fileContainingExtension", value: { containingType: "modelgate.v1.Usage", extensionNumber: 100 } } },
+          { messageRequest: { case: "fileContainingExtension", value: create(ExtensionRequestSchema, { containingType: "modelgate.v1.Usage", extensionNumber: 100 }) } },
         ]);
         expect(fileNames(responses[0])).toEqual(["modelgate/v1/errors.proto", "modelgate/v1/routing.proto"]);
         for (const response of responses.slice(1)) {
