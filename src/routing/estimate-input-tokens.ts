@@ -13,8 +13,12 @@
  * images add `IMAGE_TOKENS` each (a mid-size image in OpenAI's high-detail tiling). Prompts larger than
  * `EXACT_PREFIX_CHARS` are tokenized exactly on a prefix and extrapolated, so a multi-megabyte
  * prompt does not block the event loop for half a second.
+ *
+ * The tokenizer's tables cost about 70 MB and its count a few microseconds per kilobyte, so it is loaded
+ * and run only when it can change a decision: a BPE token is at least one UTF-8 byte, so when the byte
+ * count (× 1.1) already fits the smallest candidate window, no window can be exceeded and the cheap
+ * bytes ÷ 4 estimate serves the cost strategies.
  */
-import { countTokens } from "gpt-tokenizer";
 import type { GatewayRequest } from "../gateway/types.js";
 import type { ProviderKind } from "../providers/spec.js";
 
@@ -26,14 +30,27 @@ export const EXACT_PREFIX_CHARS = 256 * 1024;
 /** User text may contain "<|endoftext|>" and the like: count them as text, never throw. */
 const noSpecialTokens = { disallowedSpecial: new Set<string>() };
 
-function countText(text: string): number {
+type CountTokens = (text: string, options: typeof noSpecialTokens) => number;
+let tokenizer: Promise<CountTokens> | undefined;
+let loadedCountTokens: CountTokens | undefined;
+
+/** Loads gpt-tokenizer on first need (see the file comment for why not at start). */
+export function preloadTokenizer(): Promise<CountTokens> {
+  tokenizer ??= import("gpt-tokenizer").then((module) => {
+    loadedCountTokens = module.countTokens as CountTokens;
+    return loadedCountTokens;
+  });
+  return tokenizer;
+}
+
+function countText(countTokens: CountTokens, text: string): number {
   if (text.length <= EXACT_PREFIX_CHARS) return countTokens(text, noSpecialTokens);
   const prefix = countTokens(text.slice(0, EXACT_PREFIX_CHARS), noSpecialTokens);
   return Math.ceil((prefix * text.length) / EXACT_PREFIX_CHARS);
 }
 
-/** The o200k_base count of everything the request sends as input: messages, tool definitions, schema. */
-export function countRequestTokens(request: GatewayRequest): number {
+/** Everything the request sends as input, as one text, plus the fixed extras (framing, images). */
+function requestInput(request: GatewayRequest): { text: string; extra: number } {
   const texts: string[] = [];
   let extra = 0;
   for (const message of request.messages) {
@@ -46,7 +63,26 @@ export function countRequestTokens(request: GatewayRequest): number {
   }
   if (request.tools.length > 0) texts.push(JSON.stringify(request.tools));
   if (request.responseFormat?.schema !== undefined) texts.push(JSON.stringify(request.responseFormat.schema));
-  return countText(texts.join("\n")) + extra;
+  return { text: texts.join("\n"), extra };
+}
+
+/**
+ * The o200k_base count of everything the request sends as input: messages, tool definitions, schema.
+ * `exactAbove` is the token budget of the tightest candidate window: requests whose byte count cannot
+ * exceed it get the bytes ÷ 4 estimate without running the tokenizer.
+ */
+export async function countRequestTokens(request: GatewayRequest, exactAbove = 0): Promise<number> {
+  const { text, extra } = requestInput(request);
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (Math.ceil(bytes * OTHER_VENDOR_FACTOR) + extra <= exactAbove) return Math.ceil(bytes / 4) + extra;
+  return countText(await preloadTokenizer(), text) + extra;
+}
+
+/** The exact count, synchronously; `preloadTokenizer()` must have resolved first. */
+export function countRequestTokensExact(request: GatewayRequest): number {
+  if (loadedCountTokens === undefined) throw new Error("call preloadTokenizer() first");
+  const { text, extra } = requestInput(request);
+  return countText(loadedCountTokens, text) + extra;
 }
 
 /** Whether o200k counts are exact for this deployment's model. */

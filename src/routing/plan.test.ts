@@ -1,8 +1,8 @@
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GatewayError, type GatewayRequest } from "../gateway/types.js";
 import { createSeededRandom } from "../resilience/random.js";
-import { countRequestTokens } from "./estimate-input-tokens.js";
+import { countRequestTokensExact, preloadTokenizer } from "./estimate-input-tokens.js";
 import { UNKNOWN_HEALTH, type DeploymentHealth, type HealthSnapshot } from "./health-snapshot.js";
 import { plan, type PlanInput } from "./plan.js";
 import { createRouteTable } from "./route-table.js";
@@ -54,6 +54,10 @@ function latency(ewmaMs: number, p95Ms = ewmaMs): DeploymentHealth["latency"] {
   return { ewmaMs, p50Ms: ewmaMs, p95Ms, p99Ms: p95Ms, samples: 50 };
 }
 
+beforeAll(async () => {
+  await preloadTokenizer();
+});
+
 function run(request: GatewayRequest, overrides: Partial<PlanInput> = {}) {
   return plan({
     request,
@@ -61,7 +65,7 @@ function run(request: GatewayRequest, overrides: Partial<PlanInput> = {}) {
     routes,
     health: health(),
     random: createSeededRandom(1),
-    inputTokens: countRequestTokens(request),
+    inputTokens: countRequestTokensExact(request),
     ...overrides,
   });
 }

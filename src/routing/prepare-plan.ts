@@ -8,6 +8,7 @@ import { countRequestTokens } from "./estimate-input-tokens.js";
 import type { DeploymentHealth, HealthSnapshot } from "./health-snapshot.js";
 import { plan, type Plan } from "./plan.js";
 import { resolveModel } from "./resolve-model.js";
+import type { RouteTable } from "./route-table.js";
 
 /** Reads breaker state and stats for `names` into a snapshot taken at `now`. */
 export async function readHealthSnapshot(runtime: EngineRuntime, names: Iterable<string>): Promise<HealthSnapshot> {
@@ -44,6 +45,17 @@ export async function preparePlan(
     routes: runtime.routes,
     health,
     random: runtime.random,
-    inputTokens: countRequestTokens(request),
+    inputTokens: await countRequestTokens(request, tightestWindow(names, runtime.routes, request)),
   });
+}
+
+/** The smallest input budget among the candidates: window minus the requested output tokens. */
+function tightestWindow(names: readonly string[], routes: RouteTable, request: GatewayRequest): number {
+  let tightest = Number.POSITIVE_INFINITY;
+  for (const name of names) {
+    const window = routes.deployments.get(name)?.contextWindow ?? routes.defaultContextWindow;
+    tightest = Math.min(tightest, window);
+  }
+  if (!Number.isFinite(tightest)) tightest = routes.defaultContextWindow;
+  return tightest - (request.sampling.maxOutputTokens ?? 0);
 }

@@ -51,6 +51,8 @@ export interface UnaryOutcome {
   response?: CompleteResponse;
   status: CallStatus;
   startedAt: number;
+  /** The deadline handed to grpc-js (Date.now() ms), when one was set. */
+  deadlineAt?: number;
 }
 
 export interface StreamOutcome {
@@ -59,6 +61,8 @@ export interface StreamOutcome {
   eventTimes: number[];
   status: CallStatus;
   startedAt: number;
+  /** The deadline handed to grpc-js (Date.now() ms), when one was set. */
+  deadlineAt?: number;
   /** Date.now() when the test canceled the call, if it did. */
   canceledAt?: number;
 }
@@ -165,8 +169,10 @@ export function createGatewayClient(address: string): GatewayClient {
     output: O,
     request: MessageShape<I>,
     options: CallOptions,
-  ): Promise<{ response?: MessageShape<O>; status: CallStatus; startedAt: number }> {
+  ): Promise<{ response?: MessageShape<O>; status: CallStatus; startedAt: number; deadlineAt?: number }> {
     const startedAt = Date.now();
+    const grpcOptions = callOptions(options);
+    const deadlineAt = grpcOptions.deadline;
     return new Promise((resolve) => {
       client.makeUnaryRequest<MessageShape<I>, MessageShape<O>>(
         `${SERVICE}/${method}`,
@@ -174,10 +180,10 @@ export function createGatewayClient(address: string): GatewayClient {
         deserializer(output),
         request,
         new Metadata(),
-        callOptions(options),
+        grpcOptions,
         (error: ServiceError | null, response?: MessageShape<O>) => {
-          if (error !== null) resolve({ status: statusOf(error.code, error.details, error.metadata), startedAt });
-          else resolve({ response, status: statusOf(GrpcStatus.OK, "", undefined), startedAt });
+          if (error !== null) resolve({ status: statusOf(error.code, error.details, error.metadata), startedAt, deadlineAt });
+          else resolve({ response, status: statusOf(GrpcStatus.OK, "", undefined), startedAt, deadlineAt });
         },
       );
     });
@@ -190,13 +196,15 @@ export function createGatewayClient(address: string): GatewayClient {
 
     stream(request, options = {}) {
       const startedAt = Date.now();
+      const grpcOptions = callOptions(options);
+      const deadlineAt = grpcOptions.deadline;
       const call = client.makeServerStreamRequest<MessageShape<typeof StreamCompleteRequestSchema>, StreamCompleteResponse>(
         `${SERVICE}/StreamComplete`,
         serializer(StreamCompleteRequestSchema),
         deserializer(StreamCompleteResponseSchema),
         create(StreamCompleteRequestSchema, request),
         new Metadata(),
-        callOptions(options),
+        grpcOptions,
       );
       const events: StreamCompleteResponse[] = [];
       const eventTimes: number[] = [];
@@ -215,7 +223,7 @@ export function createGatewayClient(address: string): GatewayClient {
         call.on("error", () => undefined);
         call.on("status", (status: StatusObject) => {
           const final = statusOf(status.code, status.details, status.metadata);
-          setImmediate(() => resolve({ events, eventTimes, status: final, startedAt, canceledAt }));
+          setImmediate(() => resolve({ events, eventTimes, status: final, startedAt, deadlineAt, canceledAt }));
         });
       });
     },
