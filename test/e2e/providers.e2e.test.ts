@@ -264,6 +264,13 @@ describe("every provider end to end through grpc-js", () => {
         expect(status.code).not.toBe(GrpcStatus.OK);
         expectNoSecret(status, gateway);
       }
+      // The check is not vacuous: the key did go upstream (the simulator stores only its length)
+      // and the gateway did log these failures.
+      if (c.kind !== "ollama") {
+        const keyHeaders = new Set([`[redacted:${CANARY.length}]`, `[redacted:${"Bearer ".length + CANARY.length}]`]);
+        expect(Object.values(sim.requests[0].headers).some((value) => keyHeaders.has(value))).toBe(true);
+      }
+      expect(gateway.logLines.length).toBeGreaterThan(0);
     });
   });
 });
