@@ -51,7 +51,9 @@ export function createProtocolListener(handler: AnyRequestHandler, options: Prot
   http2Server.on("sessionError", () => undefined);
   http1Server.on("clientError", (_error, socket) => socket.destroy());
 
-  const netServer = net.createServer((socket) => {
+  // Nagle's algorithm would hold back small frames (a gRPC trailer, the last SSE-sized chunk) waiting
+  // for an ACK; a gateway's responses are latency-sensitive, so disable it as node:http does.
+  const netServer = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     sniff(socket);

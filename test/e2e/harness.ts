@@ -68,8 +68,10 @@ export interface StreamOutcome {
 }
 
 export interface CallOptions {
-  /** Sets the grpc-js `deadline` option to now + this many ms. */
+  /** Sets the grpc-js `deadline` option to now + this many ms (grpc-js then also enforces it locally). */
   deadlineMs?: number;
+  /** Extra request metadata, e.g. a raw `grpc-timeout` that only the server enforces. */
+  metadata?: Record<string, string>;
 }
 
 export interface StreamOptions extends CallOptions {
@@ -155,6 +157,12 @@ function deserializer<Desc extends DescMessage>(schema: Desc): (bytes: Buffer) =
   return (bytes) => fromBinary(schema, bytes);
 }
 
+function metadataOf(options: CallOptions): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
+  return metadata;
+}
+
 function callOptions(options: CallOptions): { deadline?: number } {
   return options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
 }
@@ -179,7 +187,7 @@ export function createGatewayClient(address: string): GatewayClient {
         serializer(input),
         deserializer(output),
         request,
-        new Metadata(),
+        metadataOf(options),
         grpcOptions,
         (error: ServiceError | null, response?: MessageShape<O>) => {
           if (error !== null) resolve({ status: statusOf(error.code, error.details, error.metadata), startedAt, deadlineAt });
@@ -203,7 +211,7 @@ export function createGatewayClient(address: string): GatewayClient {
         serializer(StreamCompleteRequestSchema),
         deserializer(StreamCompleteResponseSchema),
         create(StreamCompleteRequestSchema, request),
-        new Metadata(),
+        metadataOf(options),
         grpcOptions,
       );
       const events: StreamCompleteResponse[] = [];

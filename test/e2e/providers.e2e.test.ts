@@ -218,20 +218,36 @@ describe("every provider end to end through grpc-js", () => {
       expectVendorToolHistory(c.vendor, sim.requests[1].body as Json, call.id);
     });
 
+    it("returns the tool call whole from a unary completion", async () => {
+      sim.program({ model: c.model, behavior: { toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }] } });
+      const { response, status } = await gateway.client.complete({
+        model: "chat",
+        messages: [userText("What is the weather in Paris?")],
+        tools: [WEATHER_TOOL],
+      });
+      expect(status.code, status.message).toBe(GrpcStatus.OK);
+      expect(response?.finishReason).toBe(FinishReason.TOOL_CALLS);
+      expect(response?.toolCalls).toHaveLength(1);
+      expect(response?.toolCalls[0].name).toBe("get_weather");
+      expect(response?.toolCalls[0].id).not.toBe("");
+      expect(JSON.parse(response?.toolCalls[0].argumentsJson ?? "null")).toEqual({ city: "Paris" });
+    });
+
     it("turns a 429 with Retry-After: 7 into UNAVAILABLE, PROVIDER_RATE_LIMITED and RetryInfo 7 s", async () => {
       sim.program({ model: c.model, behavior: { fault: { kind: "status", status: 429, retryAfter: "7" } } });
-      const { status } = await gateway.client.complete({
-        model: "chat",
-        messages: [userText("Hello")],
-        fallback: { disableFallback: true },
-      });
-      expect(status.code, status.message).toBe(GrpcStatus.UNAVAILABLE);
-      expect(status.details.errorInfo?.domain).toBe("modelgate");
-      expect(status.details.errorInfo?.reason).toBe("PROVIDER_RATE_LIMITED");
-      expect(status.details.retryInfo?.retryDelay?.seconds).toBe(7n);
-      expect(status.details.retryInfo?.retryDelay?.nanos ?? 0).toBe(0);
-      expect(sim.requests).toHaveLength(1);
-      expectNoSecret(status, gateway);
+      const request = { model: "chat", messages: [userText("Hello")], fallback: { disableFallback: true } };
+      const unary = await gateway.client.complete(request);
+      const streamed = await gateway.client.stream(request);
+      expect(streamed.events).toHaveLength(0);
+      for (const { status } of [unary, streamed]) {
+        expect(status.code, status.message).toBe(GrpcStatus.UNAVAILABLE);
+        expect(status.details.errorInfo?.domain).toBe("modelgate");
+        expect(status.details.errorInfo?.reason).toBe("PROVIDER_RATE_LIMITED");
+        expect(status.details.retryInfo?.retryDelay?.seconds).toBe(7n);
+        expect(status.details.retryInfo?.retryDelay?.nanos ?? 0).toBe(0);
+        expectNoSecret(status, gateway);
+      }
+      expect(sim.requests).toHaveLength(2);
     });
 
     it("ends a stream cut after content with a non-OK status, never OK", async () => {

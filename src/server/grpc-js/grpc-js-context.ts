@@ -1,0 +1,94 @@
+/**
+ * The connect `HandlerContext` of one call arriving through grpc-js, so a connect `ServiceImpl` sees
+ * exactly what it sees on the main port: `signal` aborts when the client cancels, when the deadline
+ * passes or when the server shuts down; `timeoutMs()` counts down to the client's deadline
+ * (`grpc-timeout`); `requestHeader` holds the metadata; the request id (header or generated) is in the
+ * context values and echoed as `x-request-id`, as the node handler does on the main port.
+ */
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import type { Metadata } from "@grpc/grpc-js";
+import type { EventEmitter } from "node:events";
+import { pickRequestId, requestIdHeader, requestIdKey } from "../request-id.js";
+import { headersFromMetadata, metadataFromHeaders } from "./grpc-js-status.js";
+
+/** The parts of a grpc-js server call (unary or stream) the context needs. */
+export interface GrpcJsServerCall extends EventEmitter {
+  readonly metadata: Metadata;
+  getDeadline(): Date | number;
+  getHost(): string;
+  getPath(): string;
+  sendMetadata(metadata: Metadata): void;
+}
+
+export interface GrpcJsContextOptions {
+  /** Aborting it aborts every running call's signal (graceful shutdown after the grace period). */
+  shutdownSignal?: AbortSignal;
+}
+
+/** One call's context plus what the adapter does with it. */
+export interface GrpcJsCallContext {
+  readonly context: HandlerContext;
+  /** True once the client cancelled or the deadline passed: nothing more can be sent. */
+  readonly cancelled: boolean;
+  /** Sends `context.responseHeader` as the response metadata, once. */
+  sendHeader(): void;
+  /** Marks the call finished: stops listening for cancellation and releases the deadline timer. */
+  finish(): void;
+}
+
+/** Opens the context of `call` (a grpc-js server call) for `method`. */
+export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, options: GrpcJsContextOptions): GrpcJsCallContext {
+  const deadline = call.getDeadline();
+  const deadlineAt = deadline instanceof Date ? deadline.getTime() : deadline;
+  const timeoutMs = Number.isFinite(deadlineAt) ? Math.max(0, deadlineAt - Date.now()) : undefined;
+  const requestHeader = headersFromMetadata(call.metadata);
+  const requestId = pickRequestId(requestHeader.get(requestIdHeader));
+  const context = createHandlerContext({
+    service: method.parent,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: `http://${call.getHost()}${call.getPath()}`,
+    timeoutMs,
+    shutdownSignal: options.shutdownSignal,
+    requestHeader,
+    responseHeader: { [requestIdHeader]: requestId },
+    contextValues: createContextValues().set(requestIdKey, requestId),
+  });
+  let cancelled = false;
+  let finished = false;
+  let headerSent = false;
+
+  // grpc-js emits "cancelled" for a client cancel, for its own deadline timer, and (a tick later) after
+  // every status it sends, so it only counts while the call runs.
+  const onCancelled = (): void => {
+    if (finished) return;
+    cancelled = true;
+    const deadlinePassed = Number.isFinite(deadlineAt) && Date.now() >= deadlineAt;
+    context.abort(
+      deadlinePassed
+        ? new ConnectError("the deadline passed", Code.DeadlineExceeded)
+        : new ConnectError("the client canceled the call", Code.Canceled),
+    );
+  };
+  call.once("cancelled", onCancelled);
+
+  return {
+    context,
+    get cancelled() {
+      return cancelled;
+    },
+    sendHeader() {
+      if (headerSent || cancelled) return;
+      headerSent = true;
+      call.sendMetadata(metadataFromHeaders(context.responseHeader));
+    },
+    finish() {
+      if (finished) return;
+      finished = true;
+      call.removeListener("cancelled", onCancelled);
+      context.abort();
+    },
+  };
+}
