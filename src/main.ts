@@ -83,6 +83,9 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const engine = await createGatewayEngine(config, { logger });
   const server = await createGatewayServer({ config, engine, logger, port: parsed.port });
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
+  if (server.grpcPort !== undefined) {
+    logger.info({ url: server.grpcUrl, port: server.grpcPort }, "modelgate listening (gRPC only, grpc-js)");
+  }
 
   return new Promise<number>((resolve) => {
     let signals = 0;

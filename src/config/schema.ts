@@ -120,6 +120,8 @@ export const serverSchema = z
   .object({
     host: z.string().default("127.0.0.1"),
     port: nonNegativeInt.max(65_535).default(8080),
+    /** A second port serving gRPC only, through @grpc/grpc-js (faster than the main port's gRPC); 0 picks a free port. */
+    grpcPort: nonNegativeInt.max(65_535).optional(),
     cors: z
       .object({ allowedOrigins: z.array(z.string()).default([]) })
       .strict()

@@ -4,7 +4,7 @@
  * watchdog (first-token, then idle). Every abort carries an `AttemptAbort` saying why, so the walker
  * can tell a deadline from a cancel from a provider timeout.
  */
-import type { CallContext } from "../gateway/types.js";
+import { GatewayError, type CallContext } from "../gateway/types.js";
 import type { AttemptTimeouts, ProviderAdapter } from "../providers/spec.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import type { Clock } from "../resilience/clock.js";
@@ -42,8 +42,13 @@ export interface SlotState extends AttemptSlot {
 
 const noop = (): void => undefined;
 
-/** Whether the caller's signal fired for the deadline or for a cancel: the clock decides. */
+/**
+ * Whether the caller's signal fired for the deadline or for a cancel. The server aborts with a
+ * GatewayError that says which; without one (direct engine callers), the clock decides.
+ */
 export function callerAbortCause(clock: Clock, context: CallContext): "deadline" | "canceled" {
+  const reason: unknown = context.signal.reason;
+  if (reason instanceof GatewayError) return reason.reason === "DEADLINE_EXCEEDED" ? "deadline" : "canceled";
   return clock.now() >= context.deadlineAt ? "deadline" : "canceled";
 }
 

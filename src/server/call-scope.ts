@@ -67,7 +67,9 @@ export function openCallScope(method: string, context: HandlerContext, settings:
   const clientTimeoutMs = context.timeoutMs();
   const timeoutMs = clientTimeoutMs ?? settings.defaultDeadlineMs;
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(context.signal.reason);
+  // The engine reads the abort reason to tell a deadline from a cancel, so hand it our own error type.
+  // Connect's deadline timer starts before `receivedAt` is read, so a clock comparison could misjudge it.
+  const onAbort = (): void => controller.abort(gatewayErrorForAbort(context.signal.reason));
   if (context.signal.aborted) onAbort();
   else context.signal.addEventListener("abort", onAbort, { once: true });
   const timer = setTimeout(
@@ -159,16 +161,25 @@ function pickHeaderId(context: HandlerContext): string {
  * actually happened instead: the deadline, the client's cancel, or the shutdown.
  */
 function abortAwareError(error: unknown, signal: AbortSignal): unknown {
-  if (error instanceof GatewayError || !signal.aborted) return error;
-  const reason: unknown = signal.reason;
+  if (!signal.aborted) return error;
+  const reason = gatewayErrorForAbort(signal.reason, error);
+  if (error instanceof GatewayError) {
+    // The engine reports a stop as CANCELED with what was spent; a shutdown says so, with the same details.
+    if (error.reason === "CANCELED" && reason.reason === "SHUTTING_DOWN") {
+      return new GatewayError("SHUTTING_DOWN", reason.message, { failure: error.failure, cause: error });
+    }
+    return error;
+  }
+  if (error instanceof ConnectError && !(signal.reason instanceof ConnectError) && !(signal.reason instanceof GatewayError)) return error;
+  return reason;
+}
+
+/** What an abort of the call's signal means, as a GatewayError: the deadline, the client's cancel, or the shutdown. */
+function gatewayErrorForAbort(reason: unknown, cause?: unknown): GatewayError {
   if (reason instanceof GatewayError) return reason;
   if (reason instanceof ConnectError) {
-    if (reason.code === Code.DeadlineExceeded) return new GatewayError("DEADLINE_EXCEEDED", "the deadline passed", { cause: error });
-    if (reason.code === Code.Canceled || reason.code === Code.Aborted) {
-      return new GatewayError("CANCELED", "the call was canceled", { cause: error });
-    }
-    if (reason.code === Code.Unavailable) return new GatewayError("SHUTTING_DOWN", "the gateway is shutting down", { cause: error });
+    if (reason.code === Code.DeadlineExceeded) return new GatewayError("DEADLINE_EXCEEDED", "the deadline passed", { cause });
+    if (reason.code === Code.Unavailable) return new GatewayError("SHUTTING_DOWN", "the gateway is shutting down", { cause });
   }
-  if (error instanceof ConnectError) return error;
-  return new GatewayError("CANCELED", "the call was canceled", { cause: error });
+  return new GatewayError("CANCELED", "the call was canceled", { cause });
 }

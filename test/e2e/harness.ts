@@ -26,6 +26,7 @@ import {
 import { configSchema, type GatewayConfig } from "../../src/config/schema.js";
 import type { CompletionEngine } from "../../src/gateway/types.js";
 import { createLogger } from "../../src/observability/logger.js";
+import type { Clock } from "../../src/resilience/clock.js";
 import { createGatewayEngine } from "../../src/routing/create-gateway-engine.js";
 import { createGatewayServer, type GatewayServer } from "../../src/server/create-server.js";
 import { decodeStatusDetails } from "../scenarios/runners/status-details.js";
@@ -100,6 +101,8 @@ export interface E2EGateway {
 export interface StartGatewayOptions {
   /** Injected into the engine (strategy tests make the dice deterministic). */
   random?: () => number;
+  /** Injected into the engine; the system clock by default. */
+  clock?: Clock;
   /** Log at debug into `E2EGateway.logLines` instead of the usual (silent) logger. */
   captureLogs?: boolean;
 }
@@ -116,7 +119,7 @@ export async function startGateway(fragment: Record<string, unknown>, options: S
     },
   });
   const logger = createLogger({ level: logLevel, destination: options.captureLogs === true ? destination : undefined });
-  const engine = await createGatewayEngine(config, { logger, random: options.random });
+  const engine = await createGatewayEngine(config, { logger, random: options.random, clock: options.clock });
   const server = await createGatewayServer({ config, engine, logger });
   const client = createGatewayClient(`127.0.0.1:${server.port}`);
   return {

@@ -30,7 +30,10 @@ type Message = MessageShape<DescMessage>;
 export interface ServeOnGrpcJsOptions {
   /** Aborting it aborts every running call's context signal. */
   shutdownSignal?: AbortSignal;
-  /** Called with the method path when a call starts and when it has sent its status (or was cancelled). */
+  /**
+   * Called with the method path when a call starts, and when grpc-js is done with it: its status went to
+   * HTTP/2 (grpc-js then emits "cancelled"), or the client cancelled, or its deadline passed.
+   */
   onCallStart?: (path: string) => void;
   onCallEnd?: (path: string) => void;
   /** Receives errors that are not `ConnectError`s (they reach the client as a bare INTERNAL). */
@@ -93,17 +96,17 @@ function handlerFor(method: MethodImplSpec, path: string, options: ServeOnGrpcJs
     call.sendHeader();
     return toGrpcJsStatus(asConnectError(error), call.context.responseTrailer);
   };
-  const started = (): void => options.onCallStart?.(path);
-  const ended = (call: GrpcJsCallContext): void => {
-    call.finish();
-    options.onCallEnd?.(path);
+  const started = (grpcCall: NodeJS.EventEmitter): void => {
+    options.onCallStart?.(path);
+    grpcCall.once("cancelled", () => options.onCallEnd?.(path));
   };
+  const ended = (call: GrpcJsCallContext): void => call.finish();
   const output = method.method.output;
 
   switch (method.kind) {
     case "unary": {
       const handle: handleUnaryCall<Message, Message> = async (grpcCall, callback) => {
-        started();
+        started(grpcCall);
         const call = openGrpcJsContext(grpcCall, method.method, options);
         try {
           const result = toMessage(output, await method.impl(grpcCall.request, call.context));
@@ -119,7 +122,7 @@ function handlerFor(method: MethodImplSpec, path: string, options: ServeOnGrpcJs
     }
     case "client_streaming": {
       const handle: handleClientStreamingCall<Message, Message> = async (grpcCall, callback) => {
-        started();
+        started(grpcCall);
         const call = openGrpcJsContext(grpcCall, method.method, options);
         try {
           const input = requestMessages<Message>(grpcCall, call.context.signal);
@@ -136,7 +139,7 @@ function handlerFor(method: MethodImplSpec, path: string, options: ServeOnGrpcJs
     }
     case "server_streaming": {
       const handle: handleServerStreamingCall<Message, Message> = (grpcCall) => {
-        started();
+        started(grpcCall);
         const call = openGrpcJsContext(grpcCall, method.method, options);
         void writeResponses(grpcCall, call, () => method.impl(grpcCall.request, call.context), output, fail).finally(() => ended(call));
       };
@@ -144,7 +147,7 @@ function handlerFor(method: MethodImplSpec, path: string, options: ServeOnGrpcJs
     }
     case "bidi_streaming": {
       const handle: handleBidiStreamingCall<Message, Message> = (grpcCall) => {
-        started();
+        started(grpcCall);
         const call = openGrpcJsContext(grpcCall, method.method, options);
         const input = requestMessages<Message>(grpcCall, call.context.signal);
         void writeResponses(grpcCall, call, () => method.impl(input, call.context), output, fail).finally(() => ended(call));
