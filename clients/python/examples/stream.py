@@ -42,7 +42,8 @@ def main() -> None:
             stub.Complete(completion_pb2.CompleteRequest(model="no-such-model", messages=messages), timeout=30)
         except grpc.RpcError as error:
             details = error_details(error)
-            print(f"error: code={details.code.name} reason={details.reason} retry-after={details.retry_delay_seconds}s")
+            retry = "" if details.retry_delay_seconds is None else f" retry-after={details.retry_delay_seconds}s"
+            print(f"error: code={details.code.name} reason={details.reason}{retry}")
 
 
 if __name__ == "__main__":
