@@ -47,6 +47,7 @@ describe("README examples", () => {
     const logger = createLogger({ level: "silent" });
     const config = loadConfig(join(root, "modelgate.example.yaml"), {});
     config.server.port = 0;
+    config.server.grpcPort = 0;
     engine = await createGatewayEngine(config, { logger });
     server = await createGatewayServer({ config, engine, logger });
   });
