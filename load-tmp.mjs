@@ -1,7 +1,7 @@
 import { Pool } from "undici";
 const [url, path, model, seconds, conc] = [process.argv[2], process.argv[3], process.argv[4], +process.argv[5], +process.argv[6]];
 const gw = path.includes("modelgate");
-const body = JSON.stringify(gw ? { model, messages: [{ role: "ROLE_USER", parts: [{ text: "hello there" }] }] } : { model, messages: [{ role: "user", content: "hello there" }] });
+const body = JSON.stringify(gw ? { model, messages: [{ role: "ROLE_USER", parts: [{ text: "hello" }] }] } : { model, messages: [{ role: "user", content: "hello there" }] });
 const pool = new Pool(url, { connections: conc, pipelining: 1 });
 let done = 0, errors = 0; const lat = [];
 const end = performance.now() + seconds * 1000;

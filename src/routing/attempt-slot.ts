@@ -42,6 +42,9 @@ export interface SlotState extends AttemptSlot {
 
 const noop = (): void => undefined;
 
+/** The reason given when we stop our own timers: abort() without a reason builds a DOMException per call. */
+const timerStopped = Object.freeze({ reason: "timer stopped" });
+
 /**
  * Whether the caller's signal fired for the deadline or for a cancel. The server aborts with a
  * GatewayError that says which; without one (direct engine callers), the clock decides.
@@ -89,11 +92,11 @@ export function openAttemptSlot(options: {
     settled: false,
     detach: () => context.signal.removeEventListener("abort", onCallerAbort),
     unwatch() {
-      slot.watchdog?.abort();
+      slot.watchdog?.abort(timerStopped);
       slot.watchdog = undefined;
     },
     watch(ms, which) {
-      slot.watchdog?.abort();
+      slot.watchdog?.abort(timerStopped);
       if (timers.signal.aborted) return;
       const watchdog = new AbortController();
       slot.watchdog = watchdog;
@@ -107,7 +110,7 @@ export function openAttemptSlot(options: {
 /** Stops the slot's timers and unlinks it from the caller's signal. */
 export function closeAttemptSlot(slot: SlotState): void {
   slot.settled = true;
-  slot.timers.abort();
-  slot.watchdog?.abort();
+  slot.timers.abort(timerStopped);
+  slot.watchdog?.abort(timerStopped);
   slot.detach();
 }

@@ -4,8 +4,8 @@ import { ProviderError } from "../spec.js";
 export interface AbortSources {
   /** The caller's signal: its abort means the caller gave up (`canceled`). */
   caller: AbortSignal;
-  /** Fires when the attempt's total time limit is spent (`timeout`). */
-  total?: AbortSignal;
+  /** Set when the attempt's total time limit is spent (`timeout`). */
+  total?: { readonly aborted: boolean };
 }
 
 const unavailableCodes = new Set([

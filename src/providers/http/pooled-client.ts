@@ -59,11 +59,15 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
  * Creates a pooled HTTP client for one base URL: an undici `Pool` with keep-alive and at most
  * `maxConnections` sockets. Per request, `firstTokenMs` bounds the wait for headers, `idleMs` the gap
  * between body chunks and `totalMs` the whole exchange (body included); the caller's signal is joined
- * with the total limit through `AbortSignal.any`, and is checked first so a cancel is never mistaken
+ * with the total limit in one AbortController, and is checked first so a cancel is never mistaken
  * for a timeout. Why a pool and not global `fetch`: a bounded pool per deployment is what the
  * `maxConnections` setting promises, and early-exit from a body must destroy the socket instead of
  * draining it (an abandoned LLM stream can run for minutes).
  */
+/** Abort reasons of our own: plain values, never DOMExceptions (see `request`). */
+const releasedReason = Object.freeze({ reason: "released: the consumer stopped reading" });
+const totalLimitReason = Object.freeze({ reason: "the total time limit passed" });
+
 export function createPooledClient(options: PooledClientOptions): PooledClient {
   const base = joinUrlPath(options.baseUrl, "/");
   const pool = new Pool(base.origin, {
@@ -78,13 +82,27 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
     if (caller.aborted) {
       throw toProviderError(caller.reason, { caller });
     }
+    // One controller per request, fed by the caller's signal and the total limit. Cheaper than
+    // AbortSignal.any + AbortSignal.timeout (Node 20's `any` leans on weak refs and the GC), and every
+    // abort passes a reason, because abort() without one builds a DOMException: measurable per request.
     const totalMs = timerMs(requestOptions.timeouts.totalMs);
-    const total = totalMs === undefined ? undefined : AbortSignal.timeout(totalMs);
-    const release = new AbortController();
-    const signals = [caller, release.signal];
-    if (total !== undefined) signals.push(total);
-    const combined = AbortSignal.any(signals);
-    const sources = { caller, total };
+    const controller = new AbortController();
+    const totalLimit = { aborted: false };
+    const onCallerAbort = (): void => controller.abort(caller.reason);
+    caller.addEventListener("abort", onCallerAbort, { once: true });
+    const timer =
+      totalMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            totalLimit.aborted = true;
+            controller.abort(totalLimitReason);
+          }, totalMs);
+    timer?.unref();
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      caller.removeEventListener("abort", onCallerAbort);
+    };
+    const sources = { caller, total: totalLimit };
     const { pathWithQuery } = joinUrlPath(options.baseUrl, requestOptions.path);
 
     let response;
@@ -94,11 +112,12 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
         method: requestOptions.method ?? "POST",
         headers: requestOptions.headers,
         body: requestOptions.body,
-        signal: combined,
+        signal: controller.signal,
         headersTimeout: timerMs(requestOptions.timeouts.firstTokenMs) ?? 0,
         bodyTimeout: timerMs(requestOptions.timeouts.idleMs) ?? 0,
       });
     } catch (error) {
+      cleanup();
       throw toProviderError(error, sources);
     }
 
@@ -110,7 +129,8 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
     function finish(): void {
       if (finished) return;
       finished = true;
-      release.abort();
+      controller.abort(releasedReason);
+      cleanup();
       raw.destroy();
     }
 
@@ -121,12 +141,13 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
           const step = await inner.next();
           if (step.done === true) {
             finished = true;
+            cleanup();
             return { done: true, value: undefined };
           }
           const chunk: unknown = step.value;
           return { done: false, value: chunk instanceof Uint8Array ? chunk : Buffer.from(String(chunk)) };
         } catch (error) {
-          const released = release.signal.aborted && !caller.aborted && total?.aborted !== true;
+          const released = controller.signal.reason === releasedReason;
           finish();
           if (released) return { done: true, value: undefined };
           throw toProviderError(error, sources);
