@@ -12,7 +12,7 @@ import {
   testTimeouts,
   type ReplayResponse,
   type ReplayServer,
-} from "./replay-server.js";
+} from "../http/test-support/replay-server.js";
 
 const call: ModelCall = {
   vendorModel: "claude-sonnet-4-5",

@@ -4,6 +4,7 @@ import { ProviderError, type StreamPart, type Usage } from "../spec.js";
 import { anthropicErrorMessage, anthropicStreamError } from "./anthropic-error.js";
 import { mergeAnthropicUsage, toAnthropicUsage, type AnthropicUsageFields } from "./anthropic-usage.js";
 import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.js";
+import { withStreamState } from "../http/stream-error-state.js";
 
 interface OpenBlock {
   kind: "text" | "thinking" | "tool" | "ignored";
@@ -157,23 +158,7 @@ export async function* parseAnthropicStream(events: AsyncIterable<SseEvent>): As
       }
     }
   } catch (error) {
-    throw withStreamState(error, state());
+    throw withStreamState(error, state(), anthropicErrorMessage("malformed-response"));
   }
   throw new ProviderError("malformed-response", "The Anthropic stream ended without message_stop.", state());
-}
-
-/** Adds the stream's usage and content flag to an error thrown while reading it. */
-function withStreamState(error: unknown, state: { usage: Usage; afterContent: boolean }): ProviderError {
-  if (!(error instanceof ProviderError)) {
-    return new ProviderError("malformed-response", anthropicErrorMessage("malformed-response"), { ...state, cause: error });
-  }
-  if (error.usage !== undefined && error.afterContent === state.afterContent) return error;
-  return new ProviderError(error.kind, error.message, {
-    status: error.status,
-    retryAfterMs: error.retryAfterMs,
-    usage: error.usage ?? state.usage,
-    afterContent: error.afterContent || state.afterContent,
-    cause: error.cause,
-    vendorCode: error.vendorCode,
-  });
 }

@@ -11,7 +11,7 @@ import {
   testTimeouts,
   type ReplayResponse,
   type ReplayServer,
-} from "../anthropic/replay-server.js";
+} from "../http/test-support/replay-server.js";
 import { createGeminiAdapter } from "./gemini-adapter.js";
 
 const call: ModelCall = {

@@ -4,6 +4,7 @@ import { geminiErrorMessage, geminiStreamError, readGeminiStatus } from "./gemin
 import { createPartialFunctionCall, type PartialFunctionCall } from "./gemini-partial-arguments.js";
 import { toGeminiUsage } from "./gemini-usage.js";
 import { mapGeminiFinishReason } from "./map-gemini-finish-reason.js";
+import { withStreamState } from "../http/stream-error-state.js";
 
 /**
  * Turns Gemini `GenerateContentResponse` JSON texts into stream parts: the `data:` payloads of an
@@ -113,7 +114,7 @@ export async function* parseGeminiStream(payloads: AsyncIterable<string>): Async
       finishReason = asString(candidate.finishReason) ?? finishReason;
     }
   } catch (error) {
-    throw withStreamState(error, state());
+    throw withStreamState(error, state(), geminiErrorMessage("malformed-response"));
   }
 
   yield* flushPartial();
@@ -126,20 +127,4 @@ export async function* parseGeminiStream(payloads: AsyncIterable<string>): Async
     rawFinishReason: finishReason,
     usage: toGeminiUsage(usageMetadata),
   };
-}
-
-/** Adds the stream's usage and content flag to an error thrown while reading it. */
-function withStreamState(error: unknown, state: { usage: Usage; afterContent: boolean }): ProviderError {
-  if (!(error instanceof ProviderError)) {
-    return new ProviderError("malformed-response", geminiErrorMessage("malformed-response"), { ...state, cause: error });
-  }
-  if (error.usage !== undefined && error.afterContent === state.afterContent) return error;
-  return new ProviderError(error.kind, error.message, {
-    status: error.status,
-    retryAfterMs: error.retryAfterMs,
-    usage: error.usage ?? state.usage,
-    afterContent: error.afterContent || state.afterContent,
-    cause: error.cause,
-    vendorCode: error.vendorCode,
-  });
 }

@@ -9,7 +9,7 @@ import {
   testTimeouts,
   type ReplayResponse,
   type ReplayServer,
-} from "../anthropic/replay-server.js";
+} from "../http/test-support/replay-server.js";
 import { createOllamaAdapter } from "./ollama-adapter.js";
 
 const call: ModelCall = {

@@ -3,6 +3,7 @@ import { ProviderError, type StreamPart, type Usage } from "../spec.js";
 import { ollamaErrorMessage, ollamaStreamError, readOllamaErrorText } from "./ollama-error.js";
 import { toOllamaUsage } from "./ollama-usage.js";
 import { mapOllamaFinishReason } from "./map-ollama-finish-reason.js";
+import { withStreamState } from "../http/stream-error-state.js";
 
 /**
  * Turns Ollama `/api/chat` objects into stream parts: the NDJSON lines of a stream, or the single
@@ -71,7 +72,7 @@ export async function* parseOllamaStream(lines: AsyncIterable<string>): AsyncGen
       }
     }
   } catch (error) {
-    throw withStreamState(error, state());
+    throw withStreamState(error, state(), ollamaErrorMessage("malformed-response"));
   }
   throw new ProviderError("malformed-response", "The Ollama stream ended without a done:true line.", state());
 }
@@ -80,20 +81,4 @@ export async function* parseOllamaStream(lines: AsyncIterable<string>): AsyncGen
 function argumentsJson(raw: unknown): string {
   const args = asRecord(raw) ?? (typeof raw === "string" ? asRecord(parseJsonLeniently(raw)) : undefined);
   return JSON.stringify(args ?? {});
-}
-
-/** Adds the stream's content flag to an error thrown while reading it. */
-function withStreamState(error: unknown, state: { usage: Usage; afterContent: boolean }): ProviderError {
-  if (!(error instanceof ProviderError)) {
-    return new ProviderError("malformed-response", ollamaErrorMessage("malformed-response"), { ...state, cause: error });
-  }
-  if (error.usage !== undefined && error.afterContent === state.afterContent) return error;
-  return new ProviderError(error.kind, error.message, {
-    status: error.status,
-    retryAfterMs: error.retryAfterMs,
-    usage: error.usage ?? state.usage,
-    afterContent: error.afterContent || state.afterContent,
-    cause: error.cause,
-    vendorCode: error.vendorCode,
-  });
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 
 /** Where the shared recordings live. */
-export const fixturesDirectory = fileURLToPath(new URL("../../../../shared/fixtures/providers/", import.meta.url));
+export const fixturesDirectory = fileURLToPath(new URL("../../../../../shared/fixtures/providers/", import.meta.url));
 
 /** Reads a fixture file as bytes. */
 export function readFixture(relativePath: string): Buffer {
