@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
 import { createLogger } from "./observability/logger.js";
+import { createPlaygroundRoute } from "./playground/playground-route.js";
 import { createGatewayServer } from "./server/create-server.js";
 
 // The engine and the simulator are imported lazily: `modelgate simulate` needs no engine, `serve` needs
@@ -81,7 +82,8 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
   const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
   const engine = await createGatewayEngine(config, { logger });
-  const server = await createGatewayServer({ config, engine, logger, port: parsed.port });
+  const extraRoutes = config.server.playground ? createPlaygroundRoute({ logger }) : undefined;
+  const server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
   if (server.grpcPort !== undefined) {
     logger.info({ url: server.grpcUrl, port: server.grpcPort }, "modelgate listening (gRPC only, grpc-js)");

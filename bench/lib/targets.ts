@@ -24,6 +24,8 @@ export type GatewayName = "mock" | "modelgate" | "null" | "portkey" | "litellm";
 export interface Gateway {
   name: GatewayName;
   port: number;
+  /** modelgate's second, gRPC-only port (`server.grpcPort`, served by @grpc/grpc-js). */
+  grpcPort?: number;
   started: Started;
 }
 
@@ -32,7 +34,8 @@ export interface Target {
   /** e.g. `modelgate/connect-h2c`. */
   name: string;
   gateway: GatewayName;
-  protocol: "openai-http1" | "connect-json-http1" | "connect-json-h2c" | "grpc";
+  /** `grpc` is connect-node's gRPC on the main port; `grpc-js` is modelgate's `server.grpcPort`. */
+  protocol: "openai-http1" | "connect-json-http1" | "connect-json-h2c" | "grpc" | "grpc-js";
   client: BenchClient;
 }
 
@@ -53,9 +56,12 @@ export async function startMock(logDirectory: string): Promise<Gateway> {
   return { name: "mock", port: await waitForListening(started, 20_000), started };
 }
 
-function renderModelgateConfig(mockPort: number, port: number, directory: string): string {
+function renderModelgateConfig(mockPort: number, port: number, grpcPort: number, directory: string): string {
   const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
-  const rendered = template.replace("http://127.0.0.1:18181/v1", `http://127.0.0.1:${mockPort}/v1`).replace(/^  port: 18180$/m, `  port: ${port}`);
+  const rendered = template
+    .replace("http://127.0.0.1:18181/v1", `http://127.0.0.1:${mockPort}/v1`)
+    .replace(/^  port: 18180$/m, `  port: ${port}`)
+    .replace(/^  grpcPort: 18182$/m, `  grpcPort: ${grpcPort}`);
   const file = path.join(directory, "modelgate.bench.yaml");
   writeFileSync(file, rendered);
   return file;
@@ -77,8 +83,10 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   const logPath = path.join(logDirectory, `${name}.log`);
   const port = await freePort();
   let started: Started;
+  let grpcPort: number | undefined;
   if (name === "modelgate") {
-    const config = renderModelgateConfig(mockPort, port, logDirectory);
+    grpcPort = await freePort();
+    const config = renderModelgateConfig(mockPort, port, grpcPort, logDirectory);
     started = startProcess(name, process.execPath, ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts"), "--config", config], {
       core: 0,
       cwd: repositoryDirectory,
@@ -97,7 +105,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
       env: { LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_TELEMETRY: "False", LITELLM_LOG: "ERROR", DISABLE_SCHEMA_UPDATE: "true" },
     });
   }
-  const gateway: Gateway = { name, port, started };
+  const gateway: Gateway = { name, port, grpcPort, started };
   const probe = targetsFor(gateway, mockPort)[0];
   if (probe === undefined) throw new Error(`no target for ${name}`);
   try {
@@ -132,11 +140,17 @@ export function targetsFor(gateway: Gateway, mockPort: number, connections = 128
     case "litellm":
       return [{ name: "litellm", gateway: "litellm", protocol: "openai-http1", client: createOpenAIClient(origin, { connections, headers: { authorization: "Bearer x" } }) }];
     case "modelgate":
-    case "null":
-      return [
+    case "null": {
+      const targets: Target[] = [
         { name: `${gateway.name}/connect-h1`, gateway: gateway.name, protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { connections }) },
         { name: `${gateway.name}/connect-h2c`, gateway: gateway.name, protocol: "connect-json-h2c", client: createConnectH2cClient(origin) },
         { name: `${gateway.name}/grpc`, gateway: gateway.name, protocol: "grpc", client: createGrpcClient(`127.0.0.1:${gateway.port}`) },
       ];
+      // The gRPC-only port (grpc-js): the one issue 6's gRPC capacity target is about.
+      if (gateway.grpcPort !== undefined) {
+        targets.push({ name: `${gateway.name}/grpc-js`, gateway: gateway.name, protocol: "grpc-js", client: createGrpcClient(`127.0.0.1:${gateway.grpcPort}`) });
+      }
+      return targets;
+    }
   }
 }
