@@ -10,6 +10,10 @@ async function run(ms: number) {
   lat.sort((a, b) => a - b);
   return { rps: Math.round(lat.length / (ms / 1000)), err, p50: lat[Math.floor(lat.length / 2)]?.toFixed(2), p99: lat[Math.floor(lat.length * 0.99)]?.toFixed(2) };
 }
+import { readFileSync } from "node:fs";
+const pid = readFileSync("/tmp/perf/gw.pid", "utf8").trim();
+const cpu = (): number => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" "); return (Number(f[11]) + Number(f[12])) * 10; };
 await run(2000);
-console.log(kind, addr, `c=${conc}`, JSON.stringify(await run(Number(secs) * 1000)));
+const c0 = cpu(); const r = await run(Number(secs) * 1000); const used = cpu() - c0;
+console.log(kind, addr, `c=${conc}`, JSON.stringify(r), "gateway cpu µs/req", Math.round((used * 1000) / (r.rps * Number(secs))));
 await client.close(); process.exit(0);

@@ -10,6 +10,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `callback` after `ms` unless the returned function is called first. The cheap form of
+   * `sleep` for per-request timers: no promise, no AbortController, no listener.
+   */
+  setTimer(ms: number, callback: () => void): () => void;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -35,6 +40,10 @@ export const systemClock: Clock = {
       }, Math.max(0, ms));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+  },
+  setTimer(ms, callback) {
+    const timer = setTimeout(callback, Math.max(0, ms));
+    return () => clearTimeout(timer);
   },
 };
 
@@ -121,6 +130,15 @@ export function createFakeClock(options: { start?: number; autoAdvance?: boolean
         timers.push(timer);
         scheduleTick();
       });
+    },
+    setTimer(ms, callback) {
+      const timer: FakeTimer = { at: now + Math.max(0, ms), seq: seq++, resolve: callback };
+      timers.push(timer);
+      scheduleTick();
+      return () => {
+        const index = timers.indexOf(timer);
+        if (index !== -1) timers.splice(index, 1);
+      };
     },
     async advance(ms) {
       const target = now + ms;

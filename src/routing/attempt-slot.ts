@@ -34,16 +34,13 @@ export interface AttemptSlot {
 export interface SlotState extends AttemptSlot {
   permit: BreakerPermit;
   controller: AbortController;
-  timers: AbortController;
-  watchdog?: AbortController;
+  /** Cancels the total timer. */
+  stopTotal: () => void;
+  /** Cancels the armed watchdog, if any. */
+  stopWatchdog?: () => void;
   detach: () => void;
   settled: boolean;
 }
-
-const noop = (): void => undefined;
-
-/** The reason given when we stop our own timers: abort() without a reason builds a DOMException per call. */
-const timerStopped = Object.freeze({ reason: "timer stopped" });
 
 /**
  * Whether the caller's signal fired for the deadline or for a cancel. The server aborts with a
@@ -69,14 +66,14 @@ export function openAttemptSlot(options: {
   const deployment = planned.deployment;
   const timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
   const controller = new AbortController();
-  const timers = new AbortController();
   const onCallerAbort = (): void => controller.abort(new AttemptAbort(callerAbortCause(clock, context)));
   context.signal.addEventListener("abort", onCallerAbort, { once: true });
   const untilDeadline = context.deadlineAt - now;
   const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
-  clock.sleep(Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), timers.signal).then(
-    () => controller.abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
-    noop,
+  // Timers through clock.setTimer, not sleep + AbortController: the watchdog is re-armed on every
+  // stream delta, so its cost is per delta, not per request.
+  const stopTotal = clock.setTimer(Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), () =>
+    controller.abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
   );
   const slot: SlotState = {
     planned,
@@ -88,19 +85,18 @@ export function openAttemptSlot(options: {
     startedAt: now,
     permit,
     controller,
-    timers,
+    stopTotal,
     settled: false,
     detach: () => context.signal.removeEventListener("abort", onCallerAbort),
     unwatch() {
-      slot.watchdog?.abort(timerStopped);
-      slot.watchdog = undefined;
+      slot.stopWatchdog?.();
+      slot.stopWatchdog = undefined;
     },
     watch(ms, which) {
-      slot.watchdog?.abort(timerStopped);
-      if (timers.signal.aborted) return;
-      const watchdog = new AbortController();
-      slot.watchdog = watchdog;
-      clock.sleep(ms, watchdog.signal).then(() => controller.abort(new AttemptAbort("attempt-timeout", which)), noop);
+      slot.stopWatchdog?.();
+      slot.stopWatchdog = undefined;
+      if (slot.settled) return;
+      slot.stopWatchdog = clock.setTimer(ms, () => controller.abort(new AttemptAbort("attempt-timeout", which)));
     },
   };
   if (context.signal.aborted) onCallerAbort();
@@ -110,7 +106,8 @@ export function openAttemptSlot(options: {
 /** Stops the slot's timers and unlinks it from the caller's signal. */
 export function closeAttemptSlot(slot: SlotState): void {
   slot.settled = true;
-  slot.timers.abort(timerStopped);
-  slot.watchdog?.abort(timerStopped);
+  slot.stopTotal();
+  slot.stopWatchdog?.();
+  slot.stopWatchdog = undefined;
   slot.detach();
 }

@@ -59,7 +59,10 @@ export function openCallScope(method: string, context: HandlerContext, settings:
   const now = settings.now ?? Date.now;
   const receivedAt = now();
   let requestId = context.values.get(requestIdKey) ?? pickHeaderId(context);
-  let logger = settings.logger.child({ requestId, method });
+  // The child logger is made only when something asks for it (prompt debug lines, errors): the one info
+  // line per call carries requestId and method itself, so a call that succeeds builds no child.
+  let childLogger: Logger | undefined;
+  const logger = (): Logger => (childLogger ??= settings.logger.child({ requestId, method }));
   let model: string | undefined;
   let outcome: CallOutcome = {};
   let ended = false;
@@ -82,8 +85,11 @@ export function openCallScope(method: string, context: HandlerContext, settings:
   const log = (status: Code | "OK", extra: Record<string, unknown>): void => {
     if (ended) return;
     ended = true;
+    if (!settings.logger.isLevelEnabled("info")) return;
     const usage = outcome.usage;
     const line = {
+      requestId,
+      method,
       model,
       deployment: outcome.deployment ?? outcome.route?.deployment,
       provider: outcome.provider ?? outcome.route?.provider,
@@ -95,7 +101,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
       attempts: outcome.route?.attempts.length,
       ...extra,
     };
-    logger.info(line, "call finished");
+    settings.logger.info(line, "call finished");
   };
 
   const scope: CallScope = {
@@ -103,13 +109,13 @@ export function openCallScope(method: string, context: HandlerContext, settings:
       return requestId;
     },
     get logger() {
-      return logger;
+      return logger();
     },
     callContext: { signal: controller.signal, deadlineAt: receivedAt + timeoutMs, receivedAt },
     useRequestId(id) {
       if (id === requestId) return;
       requestId = id;
-      logger = settings.logger.child({ requestId, method });
+      childLogger = undefined;
       context.responseHeader.set(requestIdHeader, requestId);
     },
     setModel(name) {
@@ -127,7 +133,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
       const reason = error instanceof GatewayError ? error.reason : undefined;
       if (error instanceof GatewayError && error.failure) outcome = { ...outcome, route: error.failure.route };
       if (connectError.code === Code.Internal) {
-        logger.error({ err: connectError.cause ?? error }, "call failed with an internal error");
+        logger().error({ err: connectError.cause ?? error }, "call failed with an internal error");
       }
       log(connectError.code, { reason, error: connectError.rawMessage });
       return connectError;

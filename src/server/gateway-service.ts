@@ -4,6 +4,7 @@
  * converts results and events back, and sends every error through `toConnectError`.
  */
 import type { ServiceImpl } from "@connectrpc/connect";
+import { setImmediate as nextEventLoopTurn } from "node:timers/promises";
 import type { Logger } from "pino";
 import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import type { CompleteRequest } from "../../gen/modelgate/v1/completion_pb.js";
@@ -23,6 +24,15 @@ export interface GatewayServiceOptions {
   /** Clock for latency and deadlines; Date.now by default. */
   now?: () => number;
 }
+
+/*
+ * Why streamComplete waits one event-loop turn after handing over each delta: when the upstream sends
+ * a burst (several deltas in one read), the whole chain from the upstream body to the client's socket
+ * runs as one sequence of microtasks, and sockets only write when the loop gets a turn (HTTP/1.1
+ * uncorks on nextTick, HTTP/2 sends from setImmediate). Without the turn, the first delta waits for the
+ * whole burst to be processed (measured with an instant 32-delta upstream: one writev with every
+ * delta, +13–38 ms time to first token); with it, each delta leaves as soon as it is handed over.
+ */
 
 /** Creates the GatewayService implementation over `engine`. */
 export function createGatewayServiceImpl(
@@ -78,6 +88,7 @@ export function createGatewayServiceImpl(
             finished = true;
           }
           yield toStreamResponse(event);
+          if (event.type === "text-delta" || event.type === "reasoning-delta" || event.type === "tool-call-delta") await nextEventLoopTurn();
         }
         // The contract: a stream without finish failed. An engine that ends silently is a bug.
         if (!finished) throw new GatewayError("INTERNAL", "the stream ended without a finish event");

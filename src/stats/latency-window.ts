@@ -23,18 +23,18 @@ export interface LatencyWindow {
 export const EWMA_ALPHA = 0.2;
 
 /** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: readonly number[], q: number): number {
+function percentile(sorted: ArrayLike<number>, q: number): number {
   const rank = Math.ceil(q * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 /** Creates a window keeping the last `capacity` samples (256 by default). */
 export function createLatencyWindow(capacity = 256): LatencyWindow {
-  const ring = new Array<number>(capacity);
+  const ring = new Float64Array(capacity);
   let size = 0;
   let next = 0;
   let ewma: number | undefined;
-  let sorted: number[] | undefined;
+  let sorted: Float64Array | undefined;
   return {
     record(ms) {
       ring[next] = ms;
@@ -45,7 +45,8 @@ export function createLatencyWindow(capacity = 256): LatencyWindow {
     },
     summary() {
       if (size === 0) return { samples: 0 };
-      sorted ??= ring.slice(0, size).sort((a, b) => a - b);
+      // A typed array sorts numerically without a JS comparator: several times faster for 256 samples.
+      sorted ??= ring.slice(0, size).sort();
       return {
         p50Ms: percentile(sorted, 0.5),
         p95Ms: percentile(sorted, 0.95),

@@ -68,8 +68,22 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
 const releasedReason = Object.freeze({ reason: "released: the consumer stopped reading" });
 const totalLimitReason = Object.freeze({ reason: "the total time limit passed" });
 
+/** Paths with query per pool are few (one per endpoint and model); past this many the cache starts over. */
+const maxCachedPaths = 256;
+
 export function createPooledClient(options: PooledClientOptions): PooledClient {
   const base = joinUrlPath(options.baseUrl, "/");
+  // joinUrlPath parses URLs and queries: a few microseconds we need not pay on every request.
+  const joinedPaths = new Map<string, string>();
+  const pathWithQueryFor = (path: string): string => {
+    let joined = joinedPaths.get(path);
+    if (joined === undefined) {
+      if (joinedPaths.size >= maxCachedPaths) joinedPaths.clear();
+      joined = joinUrlPath(options.baseUrl, path).pathWithQuery;
+      joinedPaths.set(path, joined);
+    }
+    return joined;
+  };
   const pool = new Pool(base.origin, {
     connections: Math.max(1, options.maxConnections),
     connect: { timeout: timerMs(options.connectTimeoutMs ?? 10_000) ?? 10_000 },
@@ -103,7 +117,7 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
       caller.removeEventListener("abort", onCallerAbort);
     };
     const sources = { caller, total: totalLimit };
-    const { pathWithQuery } = joinUrlPath(options.baseUrl, requestOptions.path);
+    const pathWithQuery = pathWithQueryFor(requestOptions.path);
 
     let response;
     try {
@@ -174,7 +188,17 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
       return result + decoder.decode();
     }
 
-    return { status: response.statusCode, headers: toHeaders(response.headers), body, text };
+    // A WHATWG Headers is costly to build and only error paths read it (Retry-After, vendor ids): build on first use.
+    const rawHeaders = response.headers;
+    let headers: Headers | undefined;
+    return {
+      status: response.statusCode,
+      get headers() {
+        return (headers ??= toHeaders(rawHeaders));
+      },
+      body,
+      text,
+    };
   }
 
   return {
