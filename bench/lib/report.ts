@@ -164,6 +164,48 @@ const PUBLISHED = table(
   ],
 );
 
+/**
+ * Issue 6's targets, judged on this run: added latency at one request at a time (p50 ≤ 0.5 ms, p99 ≤ 2 ms),
+ * added TTFT (p50 ≤ 1 ms, every delta, none buffered), capacity under p99 50 ms without errors (gRPC on
+ * the grpc-js port ≥ 2,000 req/s, Connect ≥ 1,500 req/s) and RSS (idle ≤ 60 MB, ≤ 200 MB with the streams open).
+ */
+function targetRows(result: BenchResult): string[][] {
+  const verdict = (pass: boolean | undefined): string => (pass === undefined ? "not measured" : pass ? "PASS" : "FAIL");
+  const rows: string[][] = [];
+  const modelgate = (name: string): boolean => name.startsWith("modelgate/");
+  for (const figure of result.latency.figures.filter((entry) => modelgate(entry.target))) {
+    const pass = figure.error === undefined && figure.addedP50Ms.median <= 0.5 && figure.addedP99Ms.median <= 2;
+    rows.push([`added latency, ${figure.target}`, "p50 ≤ 0.5 ms, p99 ≤ 2 ms", `p50 ${round(figure.addedP50Ms.median)} ms, p99 ${round(figure.addedP99Ms.median)} ms`, verdict(pass)]);
+  }
+  for (const [label, figures] of [["paced", result.ttft.paced.figures], ["instant", result.ttft.instant.figures]] as const) {
+    for (const figure of figures.filter((entry) => modelgate(entry.target))) {
+      const pass = figure.errors === 0 && figure.wrongDeltaCount === 0 && !figure.buffered && figure.addedTtftMs.median <= 1;
+      const deltas = figure.wrongDeltaCount === 0 && figure.errors === 0 ? "all deltas" : `${figure.wrongDeltaCount} wrong, ${figure.errors} errors`;
+      rows.push([`added TTFT (${label}), ${figure.target}`, "p50 ≤ 1 ms, all deltas, not buffered", `${round(figure.addedTtftMs.median)} ms, ${deltas}${figure.buffered ? ", BUFFERED" : ""}`, verdict(pass)]);
+    }
+  }
+  const capacity = (target: string, floor: number): void => {
+    const entry = result.frontier.find((frontier) => frontier.target === target);
+    const value = entry?.under50Ms?.median;
+    rows.push([`capacity, ${target}`, `≥ ${floor} req/s with p99 < 50 ms, no errors`, entry === undefined ? "–" : value === undefined ? "none under 50 ms" : `${round(value)} req/s at c=${entry.under50Ms?.concurrency}`, verdict(entry === undefined ? undefined : (value ?? 0) >= floor)]);
+  };
+  if (result.frontier.length > 0) {
+    capacity("modelgate/grpc-js", 2_000);
+    capacity("modelgate/grpc", 2_000);
+    capacity("modelgate/connect-h1", 1_500);
+    capacity("modelgate/connect-h2c", 1_500);
+  }
+  const memory = result.memory.find((entry) => entry.gateway === "modelgate");
+  if (memory !== undefined) {
+    rows.push(["RSS idle", "≤ 60 MB", `${mib(memory.idleMiB)} MiB`, verdict(memory.idleMiB <= 60)]);
+    if (memory.streams !== undefined) {
+      const pass = memory.streamsPeakMiB !== undefined && memory.streamsPeakMiB <= 200 && memory.streamsCompleted === memory.streams;
+      rows.push([`RSS with ${memory.streams} streams open`, "≤ 200 MB, every stream completes", `${mib(memory.streamsPeakMiB)} MiB, ${memory.streamsCompleted}/${memory.streams} completed`, verdict(pass)]);
+    }
+  }
+  return rows;
+}
+
 /** Writes bench/RESULTS.md and bench/results/chart.png for a full or quick run. */
 export function writeReport(result: BenchResult, jsonFile: string): void {
   const meta = result.metadata;
@@ -203,6 +245,10 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
       : "",
     skipped.length > 0 ? `Lanes not run: ${skipped.map((entry) => `**${entry.gateway}** (${entry.status})`).join("; ")}.\n` : "",
     "![added latency, added time to first token and capacity per target](results/chart.png)",
+    "",
+    "## Targets (issue 6), judged on this run",
+    "",
+    table(["target", "goal", "measured (median)", "verdict"], targetRows(result)),
     "",
     `## 1. Added latency at one request at a time (instant mock, ${result.latency.figures[0]?.samplesPerRound ?? 0} requests × rounds)`,
     "",

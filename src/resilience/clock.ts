@@ -11,10 +11,23 @@ export interface Clock {
   /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
-   * Calls `callback` after `ms` unless the returned function is called first. The cheap form of
-   * `sleep` for per-request timers: no promise, no AbortController, no listener.
+   * Calls `callback` after `ms` unless the returned function is called first: the cheap form of `sleep`
+   * for per-request timers (no promise, no AbortController, no listener). Optional so a clock can be a
+   * plain `{ now, sleep }`; use `startTimer`, which falls back to `sleep`.
    */
-  setTimer(ms: number, callback: () => void): () => void;
+  setTimer?(ms: number, callback: () => void): () => void;
+}
+
+/** The reason a fallback timer is stopped with (abort() without a reason builds a DOMException). */
+const timerStopped = Object.freeze({ reason: "timer stopped" });
+const ignore = (): void => undefined;
+
+/** Calls `callback` after `ms` on `clock` unless the returned function is called first. */
+export function startTimer(clock: Clock, ms: number, callback: () => void): () => void {
+  if (clock.setTimer !== undefined) return clock.setTimer(ms, callback);
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(callback, ignore);
+  return () => stop.abort(timerStopped);
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -7,7 +7,7 @@
 import { GatewayError, type CallContext } from "../gateway/types.js";
 import type { AttemptTimeouts, ProviderAdapter } from "../providers/spec.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
-import type { Clock } from "../resilience/clock.js";
+import { startTimer, type Clock } from "../resilience/clock.js";
 import { AttemptAbort } from "./attempt-abort.js";
 import { computeAttemptTimeouts } from "./attempt-timeouts.js";
 import type { PlannedAttempt } from "./plan.js";
@@ -70,9 +70,9 @@ export function openAttemptSlot(options: {
   context.signal.addEventListener("abort", onCallerAbort, { once: true });
   const untilDeadline = context.deadlineAt - now;
   const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
-  // Timers through clock.setTimer, not sleep + AbortController: the watchdog is re-armed on every
+  // Timers through startTimer (clock.setTimer), not sleep + AbortController: the watchdog is re-armed on every
   // stream delta, so its cost is per delta, not per request.
-  const stopTotal = clock.setTimer(Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), () =>
+  const stopTotal = startTimer(clock, Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), () =>
     controller.abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
   );
   const slot: SlotState = {
@@ -96,7 +96,7 @@ export function openAttemptSlot(options: {
       slot.stopWatchdog?.();
       slot.stopWatchdog = undefined;
       if (slot.settled) return;
-      slot.stopWatchdog = clock.setTimer(ms, () => controller.abort(new AttemptAbort("attempt-timeout", which)));
+      slot.stopWatchdog = startTimer(clock, ms, () => controller.abort(new AttemptAbort("attempt-timeout", which)));
     },
   };
   if (context.signal.aborted) onCallerAbort();

@@ -82,7 +82,7 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
     }
 
     const contextValues = createContextValues().set(requestIdKey, requestId);
-    let universalRequest = universalRequestFromNodeRequest(request, response, undefined, contextValues);
+    let universalRequest = universalRequestFromNodeRequest(request, closeSource(request, response), undefined, contextValues);
     const kind = handler.method.methodKind;
     if (kind === "unary" || kind === "server_streaming") {
       universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId);
@@ -95,4 +95,32 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
         options.logger.warn({ err: reason, requestId, rpc: path }, "writing the response failed");
       });
   };
+}
+
+/**
+ * What connect-node watches for the end of an HTTP/1.1 exchange. connect-node aborts the request's
+ * signal, without a reason, whenever the response closes, and abort() without a reason builds a
+ * DOMException: on every call (measured: ~1.7 % of a saturated core). A response that was ended
+ * normally needs no abort (the call is over and connect has released its listeners), so connect gets
+ * this stand-in, which passes on only the closes that cut a response short (the client went away).
+ * It implements exactly the two methods connect-node 2.1 calls on it (`once` and `off` of "close").
+ * HTTP/2 requests are watched through the request's own stream, so they get the real response.
+ */
+function closeSource(request: NodeRequest, response: NodeResponse): NodeResponse {
+  if ("stream" in request) return response;
+  let listener: (() => void) | undefined;
+  response.once("close", () => {
+    if (!response.writableEnded) listener?.();
+  });
+  const source = {
+    once(event: string, callback: () => void) {
+      if (event === "close") listener = callback;
+      return source;
+    },
+    off(event: string, callback: () => void) {
+      if (event === "close" && listener === callback) listener = undefined;
+      return source;
+    },
+  };
+  return source as unknown as NodeResponse;
 }
