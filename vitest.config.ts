@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Suites start real servers on port 0; two cores, so keep parallelism modest. `npm test` runs the
-    // end-to-end suites (timing bounds: cancel reaches the vendor < 100 ms, deadline overshoot < 50 ms)
-    // in a second pass with nothing else running, so a parallel suite cannot steal their CPU.
+    // suites with timing bounds (an abort reaches the upstream < 100 ms, deadline overshoot < 50 ms:
+    // adapters, simulator, conformance, end to end) in a second pass, one file at a time, so a parallel
+    // suite (Chromium, Go, Python) cannot steal their CPU.
     pool: "forks",
     maxWorkers: 2,
   },
