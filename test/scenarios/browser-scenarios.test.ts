@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { startBrowserRunner, type BrowserProtocol, type BrowserRunner } from "./runners/browser/browser-runner.js";
 import { maySkipWithoutChromium } from "./runners/browser/chromium.js";
-import { startScenarioGateway } from "./runners/browser/scenario-gateway.js";
+import { startScenarioGateway } from "./runners/scenario-gateway.js";
 import { loadScenarios, renderTranscript, type Scenario } from "./runners/scenario.js";
 
 const PROTOCOLS: { name: string; protocol: BrowserProtocol }[] = [

@@ -13,14 +13,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { configSchema, type GatewayConfig } from "../../src/config/schema.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { createGatewayEngine } from "../../src/routing/create-gateway-engine.js";
-import { createGatewayServer } from "../../src/server/create-server.js";
-import { startSimulator, type Simulator, type Vendor } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { runConnectNode } from "./runners/node-connect.js";
 import { runGrpcJs } from "./runners/node-grpc-js.js";
 import { loadScenarios, renderTranscript, SCENARIOS_DIR, type Scenario } from "./runners/scenario.js";
+import { startScenarioGateway } from "./runners/scenario-gateway.js";
 
 const execFileAsync = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -60,27 +57,12 @@ const RUNNERS: Runner[] = [
   },
 ];
 
-/** The scenario's config fragment with `{{simulator:<vendor>}}` replaced, parsed with the real schema. */
-function gatewayConfig(scenario: Scenario, simulator: Simulator): GatewayConfig {
-  const text = JSON.stringify(scenario.gateway).replace(/\{\{simulator:(\w+)\}\}/g, (_, vendor: string) =>
-    simulator.baseUrl(vendor as Vendor),
-  );
-  const fragment = JSON.parse(text) as Record<string, unknown>;
-  const server = { ...(fragment.server as Record<string, unknown> | undefined), host: "127.0.0.1", port: 0, logLevel: process.env.MODELGATE_LOG_LEVEL ?? "silent" };
-  return configSchema.parse({ ...fragment, server });
-}
-
 async function transcriptOf(runner: Runner, scenario: Scenario, simulator: Simulator): Promise<string> {
-  simulator.reset();
-  for (const rule of scenario.simulator) simulator.program(rule as Parameters<Simulator["program"]>[0]);
-  const config = gatewayConfig(scenario, simulator);
-  const logger = createLogger({ level: config.server.logLevel });
-  const engine = await createGatewayEngine(config, { logger });
-  const server = await createGatewayServer({ config, engine, logger });
+  const gateway = await startScenarioGateway(scenario, simulator, []);
   try {
-    return await runner.run(scenario, server.url);
+    return await runner.run(scenario, gateway.server.url);
   } finally {
-    await server.close();
+    await gateway.close();
   }
 }
 

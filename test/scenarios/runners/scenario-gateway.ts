@@ -1,14 +1,14 @@
 /**
- * A fresh gateway for one scenario, as scenarios.test.ts builds it (simulator programmed with the
- * scenario's rules, host 127.0.0.1, port 0), plus the browser page's origin in the CORS allow-list.
- * TODO(lead): scenarios.test.ts keeps its own copy private; one exported helper in runners/ could serve both.
+ * A fresh gateway for one scenario, shared by every suite that runs the scenarios: the simulator
+ * programmed with the scenario's rules, host 127.0.0.1, port 0, and the given CORS origins (the browser
+ * runner's page origin; none for the other runners).
  */
-import { configSchema, type GatewayConfig } from "../../../../src/config/schema.js";
-import { createLogger } from "../../../../src/observability/logger.js";
-import { createGatewayEngine } from "../../../../src/routing/create-gateway-engine.js";
-import { createGatewayServer, type GatewayServer } from "../../../../src/server/create-server.js";
-import type { Simulator, Vendor } from "../../../../src/simulator/index.js";
-import type { Scenario } from "../scenario.js";
+import { configSchema, type GatewayConfig } from "../../../src/config/schema.js";
+import { createLogger } from "../../../src/observability/logger.js";
+import { createGatewayEngine } from "../../../src/routing/create-gateway-engine.js";
+import { createGatewayServer, type GatewayServer } from "../../../src/server/create-server.js";
+import type { Simulator, Vendor } from "../../../src/simulator/index.js";
+import type { Scenario } from "./scenario.js";
 
 /** The scenario's config fragment with `{{simulator:<vendor>}}` replaced and the given CORS origins. */
 export function scenarioGatewayConfig(scenario: Scenario, simulator: Simulator, allowedOrigins: readonly string[]): GatewayConfig {
