@@ -8,6 +8,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { AttemptOutcome } from "../../gen/modelgate/v1/routing_pb.js";
 import { BreakerState } from "../../gen/modelgate/v1/models_pb.js";
 import { systemClock } from "../../src/resilience/clock.js";
+import { createSeededRandom } from "../../src/resilience/random.js";
 import { startSimulator, type SimBehavior, type Simulator, type Vendor } from "../../src/simulator/index.js";
 import {
   eventKinds,
@@ -128,7 +129,9 @@ describe("routing strategies", () => {
     expect(requestsFor("sim-a").length).toBeGreaterThan(0);
     expect(requestsFor("sim-b").length).toBeGreaterThan(0);
 
-    program("sim-a", { firstTokenDelayMs: 250 });
+    // 1 s, far above any scheduling hiccup of the fast deployment on a loaded CI machine: a single
+    // slow sample of b (a GC pause, CPU steal) must not be able to outweigh a's EWMA.
+    program("sim-a", { firstTokenDelayMs: 1_000 });
     const served: string[] = [];
     for (let i = 0; i < 12; i++) {
       const { response, status } = await g.client.complete(ask());
@@ -143,6 +146,9 @@ describe("routing strategies", () => {
     const g = await start(
       { heavy: { vendor: "openai", model: "sim-heavy" }, light: { vendor: "ollama", model: "sim-light" } },
       { chat: { strategy: "weighted", tiers: [["heavy", "light"]], weights: { heavy: 3, light: 1 } } },
+      {},
+      // Seeded: each call draws once, so the split is the same on every run whatever the arrival order.
+      { random: createSeededRandom(20261122) },
     );
     const served: string[] = [];
     for (let batch = 0; batch < 20; batch++) {
