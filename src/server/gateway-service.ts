@@ -3,7 +3,7 @@
  * and converts requests, hands the engine a signal that fires on client cancel, deadline or shutdown,
  * converts results and events back, and sends every error through `toConnectError`.
  */
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { setImmediate as nextEventLoopTurn } from "node:timers/promises";
 import type { Logger } from "pino";
 import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
@@ -60,20 +60,27 @@ export function createGatewayServiceImpl(
     return gatewayRequest;
   };
 
+  /** Runs one unary call inside its scope: every error goes through `scope.fail`, and the scope always ends. */
+  const inScope = async <T>(method: string, context: HandlerContext, run: (scope: CallScope) => Promise<T>): Promise<T> => {
+    const scope = openCallScope(method, context, settings);
+    try {
+      return await run(scope);
+    } catch (error) {
+      throw scope.fail(error);
+    } finally {
+      scope.end();
+    }
+  };
+
   return {
-    async complete(request, context) {
-      const scope = openCallScope("Complete", context, settings);
-      try {
+    complete(request, context) {
+      return inScope("Complete", context, async (scope) => {
         const gatewayRequest = prepare(scope, request);
         const result = await engine.complete(gatewayRequest, scope.callContext);
         if (options.config.logPrompts) scope.logger.debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
         scope.succeed({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route });
         return toCompleteResponse(result);
-      } catch (error) {
-        throw scope.fail(error);
-      } finally {
-        scope.end();
-      }
+      });
     },
 
     async *streamComplete(request, context) {
@@ -100,30 +107,20 @@ export function createGatewayServiceImpl(
       }
     },
 
-    async listModels(_request, context) {
-      const scope = openCallScope("ListModels", context, settings);
-      try {
+    listModels(_request, context) {
+      return inScope("ListModels", context, async (scope) => {
         const response = toListModelsResponse(engine.listModels());
         scope.succeed();
         return response;
-      } catch (error) {
-        throw scope.fail(error);
-      } finally {
-        scope.end();
-      }
+      });
     },
 
-    async getDeploymentStats(request, context) {
-      const scope = openCallScope("GetDeploymentStats", context, settings);
-      try {
+    getDeploymentStats(request, context) {
+      return inScope("GetDeploymentStats", context, async (scope) => {
         const response = toDeploymentStatsResponse(await engine.deploymentStats([...request.deployments]));
         scope.succeed();
         return response;
-      } catch (error) {
-        throw scope.fail(error);
-      } finally {
-        scope.end();
-      }
+      });
     },
   };
 }

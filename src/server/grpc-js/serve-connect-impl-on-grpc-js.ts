@@ -18,10 +18,11 @@ import type {
   ServerWritableStream,
   UntypedServiceImplementation,
   MethodDefinition,
+  sendUnaryData,
   ServiceDefinition,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { openGrpcJsContext, type GrpcJsCallContext } from "./grpc-js-context.js";
+import { openGrpcJsContext, type GrpcJsCallContext, type GrpcJsServerCall } from "./grpc-js-context.js";
 import { requestMessages } from "./grpc-js-request-stream.js";
 import { asConnectError, metadataFromHeaders, toGrpcJsStatus } from "./grpc-js-status.js";
 
@@ -102,39 +103,34 @@ function handlerFor(method: MethodImplSpec, path: string, options: ServeOnGrpcJs
   };
   const ended = (call: GrpcJsCallContext): void => call.finish();
   const output = method.method.output;
+  /** Unary and client-streaming calls answer once: the impl's result, or its error as a status. */
+  const answerOnce = async (
+    grpcCall: GrpcJsServerCall,
+    callback: sendUnaryData<Message>,
+    produce: (call: GrpcJsCallContext) => unknown,
+  ): Promise<void> => {
+    started(grpcCall);
+    const call = openGrpcJsContext(grpcCall, method.method, options);
+    try {
+      const result = toMessage(output, await produce(call));
+      call.sendHeader();
+      if (!call.cancelled) callback(null, result, trailerMetadata(call));
+    } catch (error) {
+      if (!call.cancelled) callback(fail(error, call));
+    } finally {
+      ended(call);
+    }
+  };
 
   switch (method.kind) {
     case "unary": {
-      const handle: handleUnaryCall<Message, Message> = async (grpcCall, callback) => {
-        started(grpcCall);
-        const call = openGrpcJsContext(grpcCall, method.method, options);
-        try {
-          const result = toMessage(output, await method.impl(grpcCall.request, call.context));
-          call.sendHeader();
-          if (!call.cancelled) callback(null, result, trailerMetadata(call));
-        } catch (error) {
-          if (!call.cancelled) callback(fail(error, call));
-        } finally {
-          ended(call);
-        }
-      };
+      const handle: handleUnaryCall<Message, Message> = (grpcCall, callback) =>
+        answerOnce(grpcCall, callback, (call) => method.impl(grpcCall.request, call.context));
       return handle;
     }
     case "client_streaming": {
-      const handle: handleClientStreamingCall<Message, Message> = async (grpcCall, callback) => {
-        started(grpcCall);
-        const call = openGrpcJsContext(grpcCall, method.method, options);
-        try {
-          const input = requestMessages<Message>(grpcCall, call.context.signal);
-          const result = toMessage(output, await method.impl(input, call.context));
-          call.sendHeader();
-          if (!call.cancelled) callback(null, result, trailerMetadata(call));
-        } catch (error) {
-          if (!call.cancelled) callback(fail(error, call));
-        } finally {
-          ended(call);
-        }
-      };
+      const handle: handleClientStreamingCall<Message, Message> = (grpcCall, callback) =>
+        answerOnce(grpcCall, callback, (call) => method.impl(requestMessages<Message>(grpcCall, call.context.signal), call.context));
       return handle;
     }
     case "server_streaming": {
