@@ -33,3 +33,25 @@ describe("compareTexts", () => {
     expect(compareTexts("Paris", "Lyon")).toEqual({ exact: false, normalized: false });
   });
 });
+
+describe("createLatencyWindow against a sort of the last samples", () => {
+  it("reports the same percentiles as sorting the most recent samples, over many evictions", () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const capacity = 16;
+    const window = createLatencyWindow(capacity);
+    const recorded: number[] = [];
+    for (let index = 0; index < 500; index += 1) {
+      // Repeated values on purpose: evicting one of several equal samples must remove exactly one.
+      const ms = Math.floor(random() * 20);
+      window.record(ms);
+      recorded.push(ms);
+      const recent = recorded.slice(-capacity).sort((a, b) => a - b);
+      const rank = (q: number): number => recent[Math.min(recent.length - 1, Math.max(0, Math.ceil(q * recent.length) - 1))];
+      expect(window.summary()).toMatchObject({ p50Ms: rank(0.5), p95Ms: rank(0.95), p99Ms: rank(0.99), samples: recent.length });
+    }
+  });
+});
