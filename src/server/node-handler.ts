@@ -3,10 +3,12 @@
  * `connectNodeAdapter` does it, plus what has to happen around connect, before it parses anything:
  * the request id (header or generated, echoed as `x-request-id`), CORS and preflights, the
  * request-size guard that gives oversize bodies a proper ErrorInfo, extra plain-HTTP routes (the
- * playground), and in-flight tracking for graceful shutdown. connect-node's own
- * `universalRequestFromNodeRequest` / `universalResponseToNodeResponse` do the protocol work.
+ * playground), and in-flight tracking for graceful shutdown. Plain Connect unary calls are then served
+ * by the Connect unary fast path (connect-unary-fast-path.ts), which answers as connect would for a
+ * fraction of the CPU; every other call goes to connect-node's own `universalRequestFromNodeRequest` /
+ * `universalResponseToNodeResponse`, which do the protocol work.
  */
-import { createConnectRouter, createContextValues, Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { createConnectRouter, createContextValues, Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
@@ -17,6 +19,7 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
+import { createConnectUnaryFastPath, type ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import type { CorsPolicy } from "./cors.js";
 import { guardRequestSize } from "./request-size-guard.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
@@ -44,16 +47,25 @@ export interface NodeHandlerOptions {
   onRequestEnd?: (path: string) => void;
   /** True while draining: HTTP/1.1 responses then carry `connection: close`. */
   isDraining?: () => boolean;
+  /**
+   * false sends every call through connect, including the plain Connect unary calls the fast path
+   * serves by default. Only the fast path's tests turn it off, to compare both answers.
+   */
+  connectUnaryFastPath?: boolean;
 }
 
 /** Request handler usable by both `http.createServer` and `http2.createServer`. */
 export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRequest, response: NodeResponse) => void {
-  const router = createConnectRouter({
+  // Typed as the fast path's options: the fast path answers as this router would, so the router gets
+  // only options the fast path mirrors.
+  const routerOptions: ConnectUnaryFastPathOptions = {
     readMaxBytes: options.maxMessageBytes,
     shutdownSignal: options.shutdownSignal,
     acceptCompression: [compressionGzip, compressionBrotli],
-  });
-  options.routes(router);
+  };
+  const router = createConnectRouter(routerOptions);
+  const fastPath = options.connectUnaryFastPath === false ? undefined : createConnectUnaryFastPath(routerOptions);
+  options.routes(fastPath ? fastPath.learnFrom(router) : router);
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
 
@@ -82,19 +94,32 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
     }
 
     const contextValues = createContextValues().set(requestIdKey, requestId);
-    let universalRequest = universalRequestFromNodeRequest(request, closeSource(request, response), undefined, contextValues);
-    const kind = handler.method.methodKind;
-    if (kind === "unary" || kind === "server_streaming") {
-      universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId);
-    }
-    handler(universalRequest)
-      .then((universalResponse) => universalResponseToNodeResponse(universalResponse, response))
-      .catch((reason: unknown) => {
-        const code = ConnectError.from(reason).code;
-        if (code === Code.Aborted || code === Code.Canceled) return;
-        options.logger.warn({ err: reason, requestId, rpc: path }, "writing the response failed");
-      });
+    const answered =
+      fastPath?.serve(request, response, path, requestId, contextValues) ??
+      serveThroughConnect(handler, request, response, requestId, contextValues, options.maxMessageBytes);
+    answered.catch((reason: unknown) => {
+      const code = ConnectError.from(reason).code;
+      if (code === Code.Aborted || code === Code.Canceled) return;
+      options.logger.warn({ err: reason, requestId, rpc: path }, "writing the response failed");
+    });
   };
+}
+
+/** Hands the call to connect's universal handler, behind the request-size guard, and writes its answer. */
+function serveThroughConnect(
+  handler: UniversalHandler,
+  request: NodeRequest,
+  response: NodeResponse,
+  requestId: string,
+  contextValues: ContextValues,
+  maxMessageBytes: number,
+): Promise<void> {
+  let universalRequest = universalRequestFromNodeRequest(request, closeSource(request, response), undefined, contextValues);
+  const kind = handler.method.methodKind;
+  if (kind === "unary" || kind === "server_streaming") {
+    universalRequest = guardRequestSize(universalRequest, maxMessageBytes, requestId);
+  }
+  return handler(universalRequest).then((universalResponse) => universalResponseToNodeResponse(universalResponse, response));
 }
 
 /**

@@ -19,7 +19,12 @@ export function isEnveloped(contentType: string | null): boolean {
   return /^application\/(grpc|grpc-web|grpc-web-text|connect)(\+|;|$)/i.test(contentType);
 }
 
-function tooLarge(size: number | undefined, maxBytes: number, requestId: string): ConnectError {
+/**
+ * The MESSAGE_TOO_LARGE error for a body of `size` bytes (undefined: counted past the limit, size not
+ * known). Exported for the Connect unary fast path, which reads bodies itself and must refuse them with
+ * exactly this error.
+ */
+export function messageTooLargeError(size: number | undefined, maxBytes: number, requestId: string): ConnectError {
   const sizeText = size === undefined ? "larger than" : `${size} bytes, more than`;
   return toConnectError(
     new GatewayError("MESSAGE_TOO_LARGE", `request message is ${sizeText} the limit of ${maxBytes} bytes (server.maxMessageBytes)`, {
@@ -41,7 +46,7 @@ export function guardRequestSize(request: UniversalServerRequest, maxBytes: numb
   const overhead = enveloped ? envelopeHeaderBytes : 0;
   const contentLength = Number.parseInt(request.header.get("content-length") ?? "", 10);
   if (Number.isFinite(contentLength) && contentLength - overhead > maxBytes) {
-    const error = tooLarge(contentLength - overhead, maxBytes, requestId);
+    const error = messageTooLargeError(contentLength - overhead, maxBytes, requestId);
     return { ...request, body: failing(error) };
   }
 
@@ -57,10 +62,10 @@ export function guardRequestSize(request: UniversalServerRequest, maxBytes: numb
         prefix = joined.subarray(0, Math.min(joined.byteLength, envelopeHeaderBytes));
         if (prefix.byteLength === envelopeHeaderBytes) {
           const declared = new DataView(prefix.buffer, prefix.byteOffset, envelopeHeaderBytes).getUint32(1);
-          if (declared > maxBytes) throw tooLarge(declared, maxBytes, requestId);
+          if (declared > maxBytes) throw messageTooLargeError(declared, maxBytes, requestId);
         }
       }
-      if (total - overhead > maxBytes) throw tooLarge(undefined, maxBytes, requestId);
+      if (total - overhead > maxBytes) throw messageTooLargeError(undefined, maxBytes, requestId);
       yield chunk;
     }
   }

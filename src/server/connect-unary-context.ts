@@ -1,0 +1,143 @@
+/**
+ * The connect `HandlerContext` of one call served by the Connect unary fast path, and the sources of its
+ * signal: the client going away, the `connect-timeout-ms` deadline, and server shutdown, each with the
+ * reason connect gives (CANCELED, DEADLINE_EXCEEDED "the operation timed out", the shutdown signal's
+ * reason). Unlike connect's context it is not aborted when the call ends: nothing listens by then (the
+ * gateway's service releases its listener in a `finally`), and that reasonless abort is the DOMException
+ * connect builds on every call.
+ *
+ * Why a class: the fast path exists to be cheap, and the server runs through tsx, whose esbuild
+ * `keepNames` wraps every named closure in a `defineProperty` call each time it is created. Prototype
+ * members cost nothing per call. The parts the gateway's implementation never reads (the request header
+ * as `Headers`, the trailer, the URL) are getters that build them on first use. So, unlike connect's
+ * plain-object context, this one must not be spread into a new object: its getters would be left behind.
+ */
+import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
+import type { IncomingHttpHeaders } from "node:http";
+import type { NodeRequest, NodeResponse } from "./node-handler.js";
+
+/** What a shutdown aborts: the running fast-path calls (one shutdown listener for all of them). */
+export type RunningCalls = Set<ConnectUnaryContext>;
+
+export interface ConnectUnaryContextInit {
+  method: DescMethodUnary;
+  request: NodeRequest;
+  response: NodeResponse;
+  /** Whether the call speaks `application/proto` (else JSON). */
+  binary: boolean;
+  /** From `connect-timeout-ms`, parsed as connect does; undefined for no deadline. */
+  timeoutMs: number | undefined;
+  /** The context values the node handler made (the request id). */
+  values: ContextValues;
+  shutdownSignal: AbortSignal;
+  runningCalls: RunningCalls;
+}
+
+const noTimeout = (): undefined => undefined;
+
+/** One fast-path call's context; `finish()` it when the call is over. */
+export class ConnectUnaryContext implements HandlerContext {
+  readonly method: DescMethodUnary;
+  readonly service: DescService;
+  readonly protocolName = "connect";
+  readonly requestMethod = "POST";
+  readonly signal: AbortSignal;
+  readonly timeoutMs: () => number | undefined;
+  readonly responseHeader: Headers;
+  readonly values: ContextValues;
+  readonly binary: boolean;
+  private readonly request: NodeRequest;
+  private readonly controller = new AbortController();
+  private readonly runningCalls: RunningCalls;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private requestHeaderCache: Headers | undefined;
+  private trailerCache: Headers | undefined;
+
+  constructor(init: ConnectUnaryContextInit) {
+    this.method = init.method;
+    this.service = init.method.parent;
+    this.request = init.request;
+    this.values = init.values;
+    this.binary = init.binary;
+    this.signal = this.controller.signal;
+    this.runningCalls = init.runningCalls;
+    this.responseHeader = new Headers({ "content-type": init.binary ? contentTypeUnaryProto : contentTypeUnaryJson });
+
+    const response = init.response;
+    // A response closed before it was ended means the client went away; after end() it is the normal close.
+    response.once("close", () => {
+      if (!response.writableEnded) this.abort(new ConnectError("the client went away", Code.Canceled));
+    });
+    if (init.shutdownSignal.aborted) this.abort(init.shutdownSignal.reason);
+    else this.runningCalls.add(this);
+
+    const timeoutMs = init.timeoutMs;
+    if (timeoutMs === undefined) {
+      this.timeoutMs = noTimeout;
+    } else {
+      // As connect's createHandlerContext and createDeadlineSignal: a zero timeout has passed already.
+      const deadlineAt = Date.now() + timeoutMs;
+      this.timeoutMs = () => deadlineAt - Date.now();
+      if (timeoutMs <= 0) this.abortForDeadline();
+      else this.deadlineTimer = setTimeout(() => this.abortForDeadline(), timeoutMs);
+    }
+  }
+
+  get requestHeader(): Headers {
+    return (this.requestHeaderCache ??= webHeaders(this.request.headers));
+  }
+
+  get responseTrailer(): Headers {
+    return (this.trailerCache ??= new Headers());
+  }
+
+  /** The trailer if the implementation touched it, else undefined (it is never built for nothing). */
+  get trailerIfUsed(): Headers | undefined {
+    return this.trailerCache;
+  }
+
+  /** As connect-node builds it: scheme from the socket, authority from `:authority` or Host. */
+  get url(): string {
+    const request = this.request;
+    const encrypted = "encrypted" in request.socket && request.socket.encrypted === true;
+    const authority = "authority" in request ? request.authority : request.headers.host;
+    return new URL(request.url ?? "", `${encrypted ? "https" : "http"}://${authority}`).toString();
+  }
+
+  /** Aborts the signal with `reason`, unless the call is over or the signal aborted already. */
+  abort(reason: unknown): void {
+    if (this.finished || this.signal.aborted) return;
+    this.release();
+    this.controller.abort(reason);
+  }
+
+  /** The call is over: stops the deadline timer and leaves the running calls; the signal stays as it is. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.release();
+  }
+
+  private abortForDeadline(): void {
+    this.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+  }
+
+  private release(): void {
+    clearTimeout(this.deadlineTimer);
+    this.runningCalls.delete(this);
+  }
+}
+
+/** connect-node's `nodeHeaderToWebHeader`: every header but HTTP/2 pseudo-headers, repeated ones appended. */
+function webHeaders(nodeHeaders: IncomingHttpHeaders): Headers {
+  const header = new Headers();
+  for (const [name, value] of Object.entries(nodeHeaders)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) header.append(name, item);
+    else header.append(name, String(value));
+  }
+  return header;
+}
