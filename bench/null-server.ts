@@ -7,7 +7,8 @@
  * `Complete` returns a fixed answer. `StreamComplete` sends start, `n` text deltas and finish, where `n`
  * comes from a model name such as `mock-stream-32-0` (default 32); it does not pace them.
  *
- * Run: `npx tsx bench/null-server.ts --port 18190` (prints `listening <port>`).
+ * Run: `npx tsx bench/null-server.ts --port 18190` (prints `listening <port>`). The harness runs its
+ * bundle, `dist/bench/null-server.mjs`, built like the gateway's (bench/lib/targets.ts).
  */
 import { pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";

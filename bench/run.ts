@@ -17,7 +17,7 @@ import { consoleSummary, writeReport, type BenchResult, type GatewayStatus } fro
 import { runLatency, runTtft } from "./lib/scenarios-latency.js";
 import { frontierOf, rssNow, runCapacity, runFixedRate, runManyStreams, type LoadCell, type MemoryFigures } from "./lib/scenarios-load.js";
 import { seededRandom } from "./lib/stats.js";
-import { benchDirectory, startGateway, startMock, targetsFor, unavailableReason, type Gateway, type Target } from "./lib/targets.js";
+import { benchDirectory, buildBundles, startGateway, startMock, targetsFor, unavailableReason, type Gateway, type Target } from "./lib/targets.js";
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -60,6 +60,9 @@ process.on("SIGTERM", () => void shutdown().then(() => process.exit(143)));
 
 try {
   log(`mode ${mode}, seed ${seed}, logs in ${logDirectory}${canPin ? "" : " (taskset missing: not pinned)"}`);
+  // The gateway and the null server run from bundles built from the current source (startGateway would
+  // build them too; doing it first keeps the build out of the gateways' start-up timeouts).
+  log(`built dist/modelgate.mjs and dist/bench/null-server.mjs in ${Math.round(await buildBundles())} ms`);
   const mock = await startMock(logDirectory);
   gateways.push(mock);
   targets.push(...targetsFor(mock, mock.port));

@@ -2,17 +2,18 @@
  * The modelgate CLI. `modelgate [serve] [--config PATH] [--port N]` loads the config, builds the engine
  * and serves gRPC, gRPC-Web and Connect on one port until SIGTERM/SIGINT, then drains gracefully.
  * `modelgate simulate ...` runs the vendor simulator. Everything here is importable; the file only runs
- * itself when executed directly (`tsx src/main.ts`), and `bin/modelgate.mjs` calls `main()`.
+ * itself when executed directly (`tsx src/main.ts`, or its bundle `node dist/modelgate.mjs` built by
+ * `npm run build`), and `bin/modelgate.mjs` calls `main()`.
  */
 import { pathToFileURL } from "node:url";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
 import { createLogger } from "./observability/logger.js";
-import { createPlaygroundRoute } from "./playground/playground-route.js";
 import { createGatewayServer } from "./server/create-server.js";
 
-// The engine and the simulator are imported lazily: `modelgate simulate` needs no engine, `serve` needs
-// no simulator, and a bad config is reported before either is loaded.
+// The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
+// `serve` needs no simulator, a gateway with `server.playground: false` never loads the playground, and
+// a bad config is reported before any of them is loaded. In the bundle each is its own chunk.
 
 const usage = `usage:
   modelgate [serve] [--config PATH] [--port N]   serve the gateway (config: --config, $MODELGATE_CONFIG or modelgate.yaml)
@@ -82,7 +83,9 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
   const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
   const engine = await createGatewayEngine(config, { logger });
-  const extraRoutes = config.server.playground ? createPlaygroundRoute({ logger }) : undefined;
+  const extraRoutes = config.server.playground
+    ? (await import("./playground/playground-route.js")).createPlaygroundRoute({ logger })
+    : undefined;
   const server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
   if (server.grpcPort !== undefined) {

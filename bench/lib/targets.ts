@@ -1,17 +1,22 @@
 /**
  * The systems under test ("gateways": processes) and the targets the scenarios drive (a gateway reached
  * through one protocol). The mock upstream runs on core 1 beside the load generator; every gateway runs
- * on core 0 (`taskset -c 0`), so a gateway's capacity is its capacity on one core.
+ * on core 0 (`taskset -c 0`), so a gateway's capacity is its capacity on one core. modelgate runs as
+ * production does, from its bundle (`dist/modelgate.mjs`, scripts/build.ts), and the null server is
+ * bundled the same way (`dist/bench/null-server.mjs`) so the two stay comparable; both are built from the
+ * current source once per process, before the first start.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildGateway, bundleForNode } from "../../scripts/build.js";
 import { createConnectH2cClient, createConnectHttp1Client, createGrpcClient, createOpenAIClient, type BenchClient } from "./clients.js";
 import { freePort, startProcess, stopProcess, waitForListening, waitUntilReady, type Started } from "./processes.js";
 
 export const benchDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const repositoryDirectory = path.resolve(benchDirectory, "..");
 const tsxLoader = path.join(repositoryDirectory, "node_modules", "tsx", "dist", "loader.mjs");
+const nullServerDirectory = path.join(repositoryDirectory, "dist", "bench");
 const portkeyStart = path.join(benchDirectory, "peers", "portkey", "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
 const litellmBinary = path.join(benchDirectory, "peers", "litellm", ".venv", "bin", "litellm");
 
@@ -78,22 +83,52 @@ function renderLitellmConfig(mockPort: number, directory: string): string {
   return file;
 }
 
+let built: Promise<number> | undefined;
+
+/**
+ * Builds `dist/modelgate.mjs` and `dist/bench/null-server.mjs` from the current source, once per process
+ * (later calls share the first build); resolves with the build time in ms. `startGateway` calls it.
+ */
+export function buildBundles(): Promise<number> {
+  built ??= (async () => {
+    const began = performance.now();
+    await buildGateway();
+    await bundleForNode({ entryPoints: { "null-server": "bench/null-server.ts" }, outdir: nullServerDirectory });
+    return performance.now() - began;
+  })();
+  return built;
+}
+
+export interface StartGatewayOptions {
+  /** Node flags before the script, e.g. `--cpu-prof` (modelgate and null only). */
+  nodeFlags?: string[];
+  /**
+   * Run the TypeScript source through tsx instead of the bundle (modelgate and null only): slower to
+   * start and ~50 MiB more RSS, but CPU profiles then name each node_modules package and source file.
+   */
+  fromSource?: boolean;
+}
+
 /** Starts one gateway on core 0 and waits until it answers a completion through the mock. */
-export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort: number, logDirectory: string): Promise<Gateway> {
+export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort: number, logDirectory: string, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logPath = path.join(logDirectory, `${name}.log`);
   const port = await freePort();
+  const nodeFlags = options.nodeFlags ?? [];
+  if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
   let grpcPort: number | undefined;
   if (name === "modelgate") {
     grpcPort = await freePort();
     const config = renderModelgateConfig(mockPort, port, grpcPort, logDirectory);
-    started = startProcess(name, process.execPath, ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts"), "--config", config], {
-      core: 0,
-      cwd: repositoryDirectory,
-      logPath,
-    });
+    const script =
+      options.fromSource === true
+        ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]
+        : [path.join(repositoryDirectory, "dist", "modelgate.mjs")];
+    started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--config", config], { core: 0, cwd: repositoryDirectory, logPath });
   } else if (name === "null") {
-    started = startProcess(name, process.execPath, ["--import", tsxLoader, path.join(benchDirectory, "null-server.ts"), "--port", String(port)], { core: 0, logPath });
+    const script =
+      options.fromSource === true ? ["--import", tsxLoader, path.join(benchDirectory, "null-server.ts")] : [path.join(nullServerDirectory, "null-server.mjs")];
+    started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--port", String(port)], { core: 0, logPath });
   } else if (name === "portkey") {
     started = startProcess(name, process.execPath, [portkeyStart, `--port=${port}`, "--headless"], { core: 0, cwd: path.dirname(portkeyStart), logPath });
   } else {

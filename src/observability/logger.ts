@@ -5,7 +5,9 @@
  * only when `server.logPrompts` is on.
  */
 import { createRequire } from "node:module";
+import path from "node:path";
 import { pino, type Logger, type LoggerOptions } from "pino";
+import { packageRoot } from "../package-root.js";
 import { redactSecrets } from "./redact-secrets.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -13,7 +15,7 @@ export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" |
 export interface CreateLoggerOptions {
   /** A pino level; unknown names throw. Strings are accepted so env values pass straight through. */
   level: LogLevel | (string & {});
-  /** Human-readable output through pino-pretty when it is installed; JSON lines otherwise. */
+  /** Human-readable output through pino-pretty when it is installed (it is not a dependency); JSON lines otherwise. */
   pretty?: boolean;
   /** Where lines go; stdout by default. Tests pass a stream to read them back. */
   destination?: NodeJS.WritableStream;
@@ -25,13 +27,21 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function prettyAvailable(): boolean {
+/**
+ * pino-pretty as an in-process stream, or undefined when it is not installed. Not as a pino transport:
+ * transports run in a worker that pino finds through `__dirname`, which the bundle in dist/ does not
+ * have (see scripts/build.ts). It is resolved from the package root, the same from src/ and dist/.
+ */
+function prettyStream(): NodeJS.WritableStream | undefined {
+  const requireFromRoot = createRequire(path.join(packageRoot(), "package.json"));
+  let resolved: string;
   try {
-    createRequire(import.meta.url).resolve("pino-pretty");
-    return true;
+    resolved = requireFromRoot.resolve("pino-pretty");
   } catch {
-    return false;
+    return undefined;
   }
+  const pretty = requireFromRoot(resolved) as (options: { colorize: boolean }) => NodeJS.WritableStream;
+  return pretty({ colorize: true });
 }
 
 /** Creates the root logger; use `logger.child({ requestId })` per request. */
@@ -46,14 +56,8 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       log: (object) => asRecord(redactSecrets(object)),
     },
   };
-  let logger: Logger;
-  if (options.pretty && !options.destination && prettyAvailable()) {
-    logger = pino({ ...loggerOptions, transport: { target: "pino-pretty", options: { colorize: true } } });
-  } else if (options.destination) {
-    logger = pino(loggerOptions, options.destination);
-  } else {
-    logger = pino(loggerOptions);
-  }
+  const destination = options.destination ?? (options.pretty ? prettyStream() : undefined);
+  const logger = destination ? pino(loggerOptions, destination) : pino(loggerOptions);
   return withRedactedChildBindings(logger);
 }
 

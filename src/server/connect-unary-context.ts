@@ -1,7 +1,7 @@
 /**
- * The connect `HandlerContext` of one call served by the Connect unary fast path, and the sources of its
- * signal: the client going away, the `connect-timeout-ms` deadline, and server shutdown, each with the
- * reason connect gives (CANCELED, DEADLINE_EXCEEDED "the operation timed out", the shutdown signal's
+ * The connect `HandlerContext` of one call served by a unary fast path (Connect, or gRPC with
+ * grpc-unary-fast-path.ts), and the sources of its signal: the client going away, the deadline
+ * (`connect-timeout-ms` or `grpc-timeout`), and server shutdown, each with the reason connect gives (CANCELED, DEADLINE_EXCEEDED "the operation timed out", the shutdown signal's
  * reason). Unlike connect's context it is not aborted when the call ends: nothing listens by then (the
  * gateway's service releases its listener in a `finally`), and that reasonless abort is the DOMException
  * connect builds on every call.
@@ -14,7 +14,6 @@
  */
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
-import { contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
 import type { IncomingHttpHeaders } from "node:http";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 
@@ -25,9 +24,13 @@ export interface ConnectUnaryContextInit {
   method: DescMethodUnary;
   request: NodeRequest;
   response: NodeResponse;
-  /** Whether the call speaks `application/proto` (else JSON). */
+  /** connect's name of the protocol: "connect" or "grpc". */
+  protocolName: string;
+  /** The response's content type as connect sets it (e.g. `application/proto`, `application/grpc+proto`). */
+  responseContentType: string;
+  /** Whether the call's messages are binary protobuf (else JSON). */
   binary: boolean;
-  /** From `connect-timeout-ms`, parsed as connect does; undefined for no deadline. */
+  /** From `connect-timeout-ms` or `grpc-timeout`, parsed as connect does; undefined for no deadline. */
   timeoutMs: number | undefined;
   /** The context values the node handler made (the request id). */
   values: ContextValues;
@@ -41,7 +44,7 @@ const noTimeout = (): undefined => undefined;
 export class ConnectUnaryContext implements HandlerContext {
   readonly method: DescMethodUnary;
   readonly service: DescService;
-  readonly protocolName = "connect";
+  readonly protocolName: string;
   readonly requestMethod = "POST";
   readonly signal: AbortSignal;
   readonly timeoutMs: () => number | undefined;
@@ -59,12 +62,13 @@ export class ConnectUnaryContext implements HandlerContext {
   constructor(init: ConnectUnaryContextInit) {
     this.method = init.method;
     this.service = init.method.parent;
+    this.protocolName = init.protocolName;
     this.request = init.request;
     this.values = init.values;
     this.binary = init.binary;
     this.signal = this.controller.signal;
     this.runningCalls = init.runningCalls;
-    this.responseHeader = new Headers({ "content-type": init.binary ? contentTypeUnaryProto : contentTypeUnaryJson });
+    this.responseHeader = new Headers({ "content-type": init.responseContentType });
 
     const response = init.response;
     // A response closed before it was ended means the client went away; after end() it is the normal close.

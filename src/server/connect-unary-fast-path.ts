@@ -55,6 +55,7 @@ import {
 import {
   codeToHttpStatus,
   contentTypeUnaryJson,
+  contentTypeUnaryProto,
   errorToJsonBytes,
   headerContentType,
   headerUnaryAcceptEncoding,
@@ -165,24 +166,7 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
 
   return {
     learnFrom(router) {
-      const learning: ConnectRouter = {
-        get handlers() {
-          return router.handlers;
-        },
-        service(service, implementation, serviceOptions) {
-          router.service(service, implementation, serviceOptions);
-          if (serviceOptions === undefined) {
-            for (const spec of Object.values(createServiceImplSpec(service, implementation).methods)) learn(spec);
-          }
-          return this;
-        },
-        rpc(method, implementation, rpcOptions) {
-          router.rpc(method, implementation, rpcOptions);
-          if (rpcOptions === undefined) learn(createMethodImplSpec(method, implementation));
-          return this;
-        },
-      };
-      return learning;
+      return createLearningRouter(router, learn);
     },
 
     serve(request, response, path, requestId, contextValues) {
@@ -208,6 +192,8 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
         method: route.spec.method,
         request,
         response,
+        protocolName: "connect",
+        responseContentType: binary ? contentTypeUnaryProto : contentTypeUnaryJson,
         binary,
         timeoutMs,
         values: contextValues,
@@ -217,6 +203,31 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
       return answer(route, context, request, response, requestId);
     },
   };
+}
+
+/**
+ * Returns `router` wrapped so that every method registered through it without options of its own is
+ * also passed to `learn`, with the same implementation object. Shared by the unary fast paths.
+ */
+export function createLearningRouter(router: ConnectRouter, learn: (spec: MethodImplSpec) => void): ConnectRouter {
+  const learning: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service(service, implementation, serviceOptions) {
+      router.service(service, implementation, serviceOptions);
+      if (serviceOptions === undefined) {
+        for (const spec of Object.values(createServiceImplSpec(service, implementation).methods)) learn(spec);
+      }
+      return this;
+    },
+    rpc(method, implementation, rpcOptions) {
+      router.rpc(method, implementation, rpcOptions);
+      if (rpcOptions === undefined) learn(createMethodImplSpec(method, implementation));
+      return this;
+    },
+  };
+  return learning;
 }
 
 /** true for `application/proto`, false for JSON, undefined for anything else (declined). */

@@ -4,8 +4,9 @@
  * the request id (header or generated, echoed as `x-request-id`), CORS and preflights, the
  * request-size guard that gives oversize bodies a proper ErrorInfo, extra plain-HTTP routes (the
  * playground), and in-flight tracking for graceful shutdown. Plain Connect unary calls are then served
- * by the Connect unary fast path (connect-unary-fast-path.ts), which answers as connect would for a
- * fraction of the CPU; every other call goes to connect-node's own `universalRequestFromNodeRequest` /
+ * by the Connect unary fast path (connect-unary-fast-path.ts) and plain gRPC unary calls over HTTP/2 by
+ * the gRPC unary fast path (grpc-unary-fast-path.ts), which answer as connect would for a fraction of
+ * the CPU; every other call goes to connect-node's own `universalRequestFromNodeRequest` /
  * `universalResponseToNodeResponse`, which do the protocol work.
  */
 import { createConnectRouter, createContextValues, Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
@@ -21,6 +22,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import { createConnectUnaryFastPath, type ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import type { CorsPolicy } from "./cors.js";
+import { createGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
 import { guardRequestSize } from "./request-size-guard.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
 
@@ -52,6 +54,8 @@ export interface NodeHandlerOptions {
    * serves by default. Only the fast path's tests turn it off, to compare both answers.
    */
   connectUnaryFastPath?: boolean;
+  /** The same for the gRPC unary fast path (plain gRPC unary calls over HTTP/2). */
+  grpcUnaryFastPath?: boolean;
 }
 
 /** Request handler usable by both `http.createServer` and `http2.createServer`. */
@@ -65,7 +69,11 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
   };
   const router = createConnectRouter(routerOptions);
   const fastPath = options.connectUnaryFastPath === false ? undefined : createConnectUnaryFastPath(routerOptions);
-  options.routes(fastPath ? fastPath.learnFrom(router) : router);
+  const grpcFastPath = options.grpcUnaryFastPath === false ? undefined : createGrpcUnaryFastPath(routerOptions);
+  let learningRouter: ConnectRouter = router;
+  if (fastPath) learningRouter = fastPath.learnFrom(learningRouter);
+  if (grpcFastPath) learningRouter = grpcFastPath.learnFrom(learningRouter);
+  options.routes(learningRouter);
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
 
@@ -96,6 +104,7 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
     const contextValues = createContextValues().set(requestIdKey, requestId);
     const answered =
       fastPath?.serve(request, response, path, requestId, contextValues) ??
+      grpcFastPath?.serve(request, response, path, requestId, contextValues) ??
       serveThroughConnect(handler, request, response, requestId, contextValues, options.maxMessageBytes);
     answered.catch((reason: unknown) => {
       const code = ConnectError.from(reason).code;

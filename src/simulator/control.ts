@@ -3,7 +3,7 @@
  * YAML (HTTP control calls, `--rules` files). In-process callers use the typed API directly.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { z } from "zod";
+import * as z from "zod";
 import type { SimBehavior, SimRule } from "./behavior.js";
 import { VENDORS } from "./behavior.js";
 

@@ -5,15 +5,16 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.js";
 import type { Vendor } from "./behavior.js";
 import { VENDORS } from "./behavior.js";
 import type { StreamResponse, UnaryResponse, VendorWire, WireEvent } from "./wire.js";
 
-/** The shared recordings: `<repo>/../shared/fixtures/providers`, overridable by MODELGATE_SIM_FIXTURES. */
-export const DEFAULT_FIXTURES_DIR =
-  process.env.MODELGATE_SIM_FIXTURES ??
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/fixtures/providers");
+/**
+ * The shared recordings: `<repo>/../shared/fixtures/providers`, overridable by MODELGATE_SIM_FIXTURES.
+ * Found from the package root, so it is the same from src/ and from the bundle in dist/.
+ */
+export const DEFAULT_FIXTURES_DIR = process.env.MODELGATE_SIM_FIXTURES ?? path.resolve(packageRoot(), "../shared/fixtures/providers");
 
 export interface Fixture {
   kind: "json" | "sse" | "ndjson";

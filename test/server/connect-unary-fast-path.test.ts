@@ -1,93 +1,25 @@
 /**
  * The Connect unary fast path answers exactly as connect does. Two servers run the same service: one
- * with the fast path (the default), one with `connectUnaryFastPath: false`, where every call goes
+ * with the fast path (the default), one with `connectUnaryFastPath: false` (fast-path-variant.ts), where every call goes
  * through connect's universal handler. Each case sends the same bytes to both, over HTTP/1.1 and h2c,
  * and compares status, headers and body byte for byte; the cases that end in an abort compare what the
  * engine saw.
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import http from "node:http";
 import http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompleteRequestSchema } from "../../gen/modelgate/v1/completion_pb.js";
 import { Role } from "../../gen/modelgate/v1/content_pb.js";
-import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
-import { configSchema } from "../../src/config/schema.js";
 import { GatewayError } from "../../src/gateway/types.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { createCorsPolicy } from "../../src/server/cors.js";
-import { createGatewayServiceImpl } from "../../src/server/gateway-service.js";
-import { createProtocolListener } from "../../src/server/listener.js";
-import { createNodeHandler } from "../../src/server/node-handler.js";
-import { createFakeEngine, type FakeEngine } from "./fake-engine.js";
+import { startVariant, type Variant } from "./fast-path-variant.js";
 
 const maxMessageBytes = 4096;
 const completePath = "/modelgate.v1.GatewayService/Complete";
 
-interface Variant {
-  readonly port: number;
-  readonly engine: FakeEngine;
-  /** Every context the Complete implementation was called with, in order. */
-  readonly contexts: HandlerContext[];
-  shutDown(): void;
-  close(): Promise<void>;
-}
-
-/**
- * The gateway's service, plus three test-only models on Complete that exercise what the gateway's own
- * implementation never does: response headers and trailers, an error with metadata, a large response.
- */
-function testService(engine: FakeEngine, contexts: HandlerContext[]): ServiceImpl<typeof GatewayService> {
-  const config = configSchema.parse({ providers: {}, deployments: {}, aliases: {} }).server;
-  const gateway = createGatewayServiceImpl(engine, { config, logger: createLogger({ level: "silent" }) });
-  return {
-    ...gateway,
-    complete(request, context) {
-      contexts.push(context);
-      switch (request.model) {
-        case "test:trailers":
-          context.responseHeader.set("x-test-header", "h");
-          context.responseTrailer.set("x-test-trailer", "t");
-          context.responseTrailer.append("x-test-trailer", "u");
-          return { requestId: request.requestId, text: "with trailers" };
-        case "test:error-metadata":
-          throw new ConnectError("refused with metadata", Code.FailedPrecondition, { "x-test-metadata": "m" });
-        case "test:large":
-          return { requestId: request.requestId, text: "large ".repeat(1_000) };
-        default:
-          return gateway.complete(request, context);
-      }
-    },
-  };
-}
-
-async function startVariant(fastPath: boolean): Promise<Variant> {
-  const engine = createFakeEngine();
-  const contexts: HandlerContext[] = [];
-  const shutdown = new AbortController();
-  const handler = createNodeHandler({
-    routes: (router) => router.service(GatewayService, testService(engine, contexts)),
-    maxMessageBytes,
-    shutdownSignal: shutdown.signal,
-    cors: createCorsPolicy([]),
-    logger: createLogger({ level: "silent" }),
-    connectUnaryFastPath: fastPath,
-  });
-  const listener = createProtocolListener(handler);
-  const port = await listener.listen(0, "127.0.0.1");
-  return {
-    port,
-    engine,
-    contexts,
-    shutDown: () => shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable)),
-    async close() {
-      listener.stopAccepting();
-      listener.destroyAll();
-      await listener.whenClosed();
-    },
-  };
-}
+/** Both variants leave the gRPC fast path on: it never serves a Connect call. */
+const startConnectVariant = (fastPath: boolean): Promise<Variant> =>
+  startVariant({ connectUnaryFastPath: fastPath, grpcUnaryFastPath: true }, maxMessageBytes);
 
 interface Answer {
   status: number;
@@ -179,7 +111,7 @@ describe("the Connect unary fast path", () => {
   let connect: Variant;
 
   beforeAll(async () => {
-    [fast, connect] = await Promise.all([startVariant(true), startVariant(false)]);
+    [fast, connect] = await Promise.all([startConnectVariant(true), startConnectVariant(false)]);
   });
   afterAll(async () => {
     await Promise.all([fast.close(), connect.close()]);
@@ -403,7 +335,7 @@ describe("the Connect unary fast path", () => {
   });
 
   it("aborts a running call on shutdown with UNAVAILABLE / SHUTTING_DOWN, as connect does", async () => {
-    const [fastVariant, connectVariant] = await Promise.all([startVariant(true), startVariant(false)]);
+    const [fastVariant, connectVariant] = await Promise.all([startConnectVariant(true), startConnectVariant(false)]);
     try {
       const answers = await Promise.all(
         [fastVariant, connectVariant].map(async (variant) => {
