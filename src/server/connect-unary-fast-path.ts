@@ -34,23 +34,16 @@
  *
  * The call's `HandlerContext`, and when its signal aborts, are in connect-unary-context.ts.
  */
-import { create, type DescMessage } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
-  createMethodImplSpec,
-  createServiceImplSpec,
   type ConnectRouter,
   type ContextValues,
-  type MethodImplSpec,
 } from "@connectrpc/connect";
 import {
   compressionNegotiate,
-  createMethodSerializationLookup,
-  createMethodUrl,
-  validateReadWriteMaxBytes,
   type Compression,
-  type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
 import {
   codeToHttpStatus,
@@ -64,9 +57,10 @@ import {
   protocolVersion,
 } from "@connectrpc/connect/protocol-connect";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { ConnectUnaryContext, type RunningCalls } from "./connect-unary-context.js";
+import { ConnectUnaryContext } from "./connect-unary-context.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { messageTooLargeError } from "./request-size-guard.js";
+import { createUnaryRoutes, type UnaryRoute } from "./unary-fast-path-routes.js";
 
 /**
  * The connect router options the fast path mirrors, and so the only ones the router may be given: the
@@ -99,30 +93,11 @@ export interface ConnectUnaryFastPath {
   serve(request: NodeRequest, response: NodeResponse, path: string, requestId: string, contextValues: ContextValues): Promise<void> | undefined;
 }
 
-type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
-
-interface UnaryRoute {
-  readonly spec: UnaryMethodSpec;
-  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
-}
-
 /** Creates the fast path; register services through `learnFrom(router)`, then call `serve` per request. */
 export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions): ConnectUnaryFastPath {
-  const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, undefined);
-  const routes = new Map<string, UnaryRoute>();
-  // One shutdown listener for every running call rather than one added and removed per call.
+  const routes = createUnaryRoutes(options);
+  const { limits, runningCalls } = routes;
   const shutdownSignal = options.shutdownSignal;
-  const runningCalls: RunningCalls = new Set();
-  shutdownSignal.addEventListener("abort", () => {
-    for (const call of runningCalls) call.abort(shutdownSignal.reason);
-  });
-  const learn = (spec: MethodImplSpec): void => {
-    if (spec.kind !== "unary") return;
-    routes.set(createMethodUrl("/", spec.method), {
-      spec,
-      serialization: createMethodSerializationLookup(spec.method, undefined, undefined, limits),
-    });
-  };
 
   const answer = async (
     route: UnaryRoute,
@@ -166,7 +141,7 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
 
   return {
     learnFrom(router) {
-      return createLearningRouter(router, learn);
+      return routes.learnFrom(router);
     },
 
     serve(request, response, path, requestId, contextValues) {
@@ -203,31 +178,6 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
       return answer(route, context, request, response, requestId);
     },
   };
-}
-
-/**
- * Returns `router` wrapped so that every method registered through it without options of its own is
- * also passed to `learn`, with the same implementation object. Shared by the unary fast paths.
- */
-export function createLearningRouter(router: ConnectRouter, learn: (spec: MethodImplSpec) => void): ConnectRouter {
-  const learning: ConnectRouter = {
-    get handlers() {
-      return router.handlers;
-    },
-    service(service, implementation, serviceOptions) {
-      router.service(service, implementation, serviceOptions);
-      if (serviceOptions === undefined) {
-        for (const spec of Object.values(createServiceImplSpec(service, implementation).methods)) learn(spec);
-      }
-      return this;
-    },
-    rpc(method, implementation, rpcOptions) {
-      router.rpc(method, implementation, rpcOptions);
-      if (rpcOptions === undefined) learn(createMethodImplSpec(method, implementation));
-      return this;
-    },
-  };
-  return learning;
 }
 
 /** true for `application/proto`, false for JSON, undefined for anything else (declined). */

@@ -35,17 +35,13 @@
  *
  * The call's `HandlerContext`, and when its signal aborts, are in connect-unary-context.ts.
  */
-import { create, type DescMessage } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, type ContextValues, type MethodImplSpec } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import {
   compressedFlag,
   compressionNegotiate,
-  createMethodSerializationLookup,
-  createMethodUrl,
   encodeEnvelope,
-  validateReadWriteMaxBytes,
   type Compression,
-  type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
 import {
   contentTypeProto,
@@ -58,10 +54,11 @@ import {
 } from "@connectrpc/connect/protocol-grpc";
 import type { OutgoingHttpHeaders } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
-import { ConnectUnaryContext, type RunningCalls } from "./connect-unary-context.js";
-import { createLearningRouter, type ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
+import { ConnectUnaryContext } from "./connect-unary-context.js";
+import type { ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { messageTooLargeError } from "./request-size-guard.js";
+import { createUnaryRoutes, type UnaryRoute } from "./unary-fast-path-routes.js";
 
 /** connect's `maxTimeoutMs` when the router sets none (validateUniversalHandlerOptions). */
 const connectMaxTimeoutMs = Number.MAX_SAFE_INTEGER;
@@ -79,29 +76,11 @@ export interface GrpcUnaryFastPath {
   serve(request: NodeRequest, response: NodeResponse, path: string, requestId: string, contextValues: ContextValues): Promise<void> | undefined;
 }
 
-type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
-
-interface UnaryRoute {
-  readonly spec: UnaryMethodSpec;
-  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
-}
-
 /** Creates the fast path; register services through `learnFrom(router)`, then call `serve` per request. */
 export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): GrpcUnaryFastPath {
-  const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, undefined);
-  const routes = new Map<string, UnaryRoute>();
+  const routes = createUnaryRoutes(options);
+  const { limits, runningCalls } = routes;
   const shutdownSignal = options.shutdownSignal;
-  const runningCalls: RunningCalls = new Set();
-  shutdownSignal.addEventListener("abort", () => {
-    for (const call of runningCalls) call.abort(shutdownSignal.reason);
-  });
-  const learn = (spec: MethodImplSpec): void => {
-    if (spec.kind !== "unary") return;
-    routes.set(createMethodUrl("/", spec.method), {
-      spec,
-      serialization: createMethodSerializationLookup(spec.method, undefined, undefined, limits),
-    });
-  };
 
   const answer = async (
     route: UnaryRoute,
@@ -142,7 +121,7 @@ export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): G
 
   return {
     learnFrom(router) {
-      return createLearningRouter(router, learn);
+      return routes.learnFrom(router);
     },
 
     serve(request, response, path, requestId, contextValues) {
