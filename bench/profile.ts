@@ -4,7 +4,7 @@
  * profile) and prints self time by package and by function over the loaded window, with the gateway's
  * CPU time per request read from /proc. The figures behind docs/benchmarks.md's "Where the time goes".
  *
- *   npx tsx bench/profile.ts [--target modelgate/connect-h1] [--seconds 8] [--concurrency 8] [--model mock-instant]
+ *   npx tsx bench/profile.ts [--target modelgate/connect-h1] [--seconds 8] [--concurrency 8] [--model mock-instant] [--warmup-seconds 3] [--bundle]
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -30,16 +30,19 @@ const targetName = argument("target", "modelgate/connect-h1");
 const seconds = Number(argument("seconds", "8"));
 const concurrency = Number(argument("concurrency", "8"));
 const model = argument("model", "mock-instant");
+// `--bundle`: profile dist/modelgate.mjs as production runs it (functions then carry bundle line numbers).
+const fromSource = !process.argv.includes("--bundle");
+const warmupMs = Number(argument("warmup-seconds", "3")) * 1_000;
 
 pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-profile-"));
 const profileDirectory = path.join(directory, "profile");
 const mock = await startMock(directory);
-const gateway = await startGateway("modelgate", mock.port, directory, { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDirectory}`], fromSource: true });
+const gateway = await startGateway("modelgate", mock.port, directory, { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDirectory}`], fromSource });
 const target = targetsFor(gateway, mock.port).find((candidate) => candidate.name === targetName);
 try {
   if (target === undefined) throw new Error(`no target ${targetName}; try modelgate/connect-h1, modelgate/connect-h2c, modelgate/grpc, modelgate/grpc-js`);
-  await closedLoop(() => target.client.unary(model), concurrency, 3_000);
+  await closedLoop(() => target.client.unary(model), Math.max(8, concurrency), warmupMs);
   const before = cpuMs(gateway.started.child.pid);
   const load = await closedLoop(() => target.client.unary(model), concurrency, seconds * 1_000);
   const used = cpuMs(gateway.started.child.pid) - before;

@@ -96,6 +96,25 @@ export function consoleSummary(result: BenchResult): string {
   return parts.join("\n");
 }
 
+const GENERATOR_NAMES: Record<string, string> = {
+  "grpc-go": "bench/grpc-load (grpc-go, one HTTP/2 connection, on core 1)",
+  node: "the @grpc/grpc-js client, as Go was not found (it saturates its core near 1,500 calls/s, so those rows' max is the client's ceiling)",
+  "not recorded": "a load generator this result does not record (it predates bench/grpc-load)",
+};
+
+/** Which load generator drove scenario 3's gRPC rows (bench/lib/grpc-load.ts replaces grpc-js when Go is installed). */
+function grpcGeneratorNote(result: BenchResult): string {
+  const grpcTargets = new Set(result.targets.filter((entry) => entry.protocol === "grpc" || entry.protocol === "grpc-js").map((entry) => entry.name));
+  const byGenerator = new Map<string, Set<string>>();
+  for (const entry of result.capacity.filter((capacityCell) => grpcTargets.has(capacityCell.target))) {
+    const generator = entry.loadGenerator ?? "not recorded";
+    byGenerator.set(generator, (byGenerator.get(generator) ?? new Set<string>()).add(entry.target));
+  }
+  if (byGenerator.size === 0) return "";
+  const parts = [...byGenerator].map(([generator, targets]) => `${[...targets].join(", ")} were driven by ${GENERATOR_NAMES[generator] ?? generator}`);
+  return `Load generator: ${parts.join("; ")}; every other row by the Node clients (bench/lib/clients.ts).`;
+}
+
 function fixedRows(cells: LoadCell[]): string[][] {
   return cells.map((entry) => [entry.target, String(entry.level), ms(entry.p50Ms), ms(entry.p99Ms), `${entry.errors}${entry.dropped > 0 ? ` (+${entry.dropped} dropped)` : ""}`]);
 }
@@ -281,6 +300,8 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
               `${ms(entry.max)} at c=${entry.max.concurrency}`,
             ]),
           ),
+          "",
+          grpcGeneratorNote(result),
           "",
           "<details><summary>every cell</summary>\n",
           table(["target", "c", "req/s", "p50 ms", "p99 ms", "errors"], result.capacity.map((entry) => [entry.target, String(entry.level), ms(entry.requestsPerSecond), ms(entry.p50Ms), ms(entry.p99Ms), `${entry.errors}${entry.firstError ? ` (${entry.firstError.slice(0, 60)})` : ""}`])),

@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { closedLoopGrpcGo, grpcGoAvailable } from "./grpc-load.js";
 import { closedLoop, openLoop, type LoadResult } from "./load.js";
 import type { Plan } from "./plan.js";
 import { sampleRss, treeRssMiB } from "./processes.js";
@@ -22,7 +23,11 @@ export interface LoadCell {
   errors: number;
   dropped: number;
   firstError?: string;
+  /** What drove the cell: the Node clients (bench/lib/clients.ts) or bench/grpc-load (scenario 3's gRPC rows). */
+  loadGenerator?: LoadGenerator;
 }
+
+export type LoadGenerator = "node" | "grpc-go";
 
 export interface Frontier {
   target: string;
@@ -32,7 +37,7 @@ export interface Frontier {
   max: Spread & { concurrency: number };
 }
 
-function cell(target: string, level: number, runs: LoadResult[]): LoadCell {
+function cell(target: string, level: number, runs: LoadResult[], loadGenerator: LoadGenerator): LoadCell {
   const firstError = runs.find((run) => run.firstError !== undefined)?.firstError;
   return {
     target,
@@ -43,6 +48,7 @@ function cell(target: string, level: number, runs: LoadResult[]): LoadCell {
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     dropped: runs.reduce((sum, run) => sum + (run.dropped ?? 0), 0),
     ...(firstError === undefined ? {} : { firstError }),
+    loadGenerator,
   };
 }
 
@@ -64,16 +70,26 @@ export function frontierOf(target: string, cells: LoadCell[]): Frontier {
   };
 }
 
-/** Scenario 3 for one target: closed loop at each concurrency, repeats back to back after a warm-up. */
+/**
+ * Scenario 3 for one target: closed loop at each concurrency, repeats back to back after a warm-up.
+ * gRPC targets are driven by grpc-go when Go is installed: the grpc-js client saturates its core
+ * (~1,500 calls/s) before a fast gateway does, so it would measure itself.
+ */
 export async function runCapacity(plan: NonNullable<Plan["capacity"]>, target: Target, overBudget: () => boolean): Promise<LoadCell[]> {
-  const send = (): Promise<void> => target.client.unary("mock-instant");
+  const model = "mock-instant";
+  const address = target.protocol === "grpc" || target.protocol === "grpc-js" ? target.grpcAddress : undefined;
+  const loadGenerator: LoadGenerator = address !== undefined && grpcGoAvailable() ? "grpc-go" : "node";
+  const load = (concurrency: number, durationMs: number): Promise<LoadResult> =>
+    loadGenerator === "grpc-go" && address !== undefined
+      ? closedLoopGrpcGo(address, concurrency, durationMs, model)
+      : closedLoop(() => target.client.unary(model), concurrency, durationMs);
   const cells: LoadCell[] = [];
   for (const concurrency of plan.concurrencies) {
     if (overBudget()) break;
-    await closedLoop(send, concurrency, plan.warmupMs);
+    await load(concurrency, plan.warmupMs);
     const runs: LoadResult[] = [];
-    for (let repeat = 0; repeat < plan.repeats; repeat++) runs.push(await closedLoop(send, concurrency, plan.windowMs));
-    cells.push(cell(target.name, concurrency, runs));
+    for (let repeat = 0; repeat < plan.repeats; repeat++) runs.push(await load(concurrency, plan.windowMs));
+    cells.push(cell(target.name, concurrency, runs, loadGenerator));
   }
   return cells;
 }
@@ -87,7 +103,7 @@ export async function runFixedRate(plan: NonNullable<Plan["fixedRate"]>, target:
     if (overBudget()) break;
     const runs: LoadResult[] = [];
     for (let repeat = 0; repeat < plan.repeats; repeat++) runs.push(await openLoop(send, rate, plan.windowMs, plan.drainLimitMs));
-    const result = cell(target.name, rate, runs);
+    const result = cell(target.name, rate, runs, "node");
     cells.push(result);
     // A target that cannot keep up at this rate will not at a higher one; don't spend the time.
     if (result.dropped > 0 || result.p99Ms.median > 1_000) break;

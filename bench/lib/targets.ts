@@ -42,6 +42,8 @@ export interface Target {
   /** `grpc` is connect-node's gRPC on the main port; `grpc-js` is modelgate's `server.grpcPort`. */
   protocol: "openai-http1" | "connect-json-http1" | "connect-json-h2c" | "grpc" | "grpc-js";
   client: BenchClient;
+  /** host:port of a gRPC target, for the grpc-go load generator (bench/lib/grpc-load.ts) in scenario 3. */
+  grpcAddress?: string;
 }
 
 /** Why a gateway is not part of this run (not installed, or not written yet). */
@@ -107,6 +109,8 @@ export interface StartGatewayOptions {
    * start and ~50 MiB more RSS, but CPU profiles then name each node_modules package and source file.
    */
   fromSource?: boolean;
+  /** Run this bundle instead of dist/modelgate.mjs (modelgate only): an A/B baseline built from another commit. */
+  bundle?: string;
 }
 
 /** Starts one gateway on core 0 and waits until it answers a completion through the mock. */
@@ -123,7 +127,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
     const script =
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]
-        : [path.join(repositoryDirectory, "dist", "modelgate.mjs")];
+        : [options.bundle ?? path.join(repositoryDirectory, "dist", "modelgate.mjs")];
     started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--config", config], { core: 0, cwd: repositoryDirectory, logPath });
   } else if (name === "null") {
     const script =
@@ -176,14 +180,16 @@ export function targetsFor(gateway: Gateway, mockPort: number, connections = 128
       return [{ name: "litellm", gateway: "litellm", protocol: "openai-http1", client: createOpenAIClient(origin, { connections, headers: { authorization: "Bearer x" } }) }];
     case "modelgate":
     case "null": {
+      const grpcAddress = `127.0.0.1:${gateway.port}`;
       const targets: Target[] = [
         { name: `${gateway.name}/connect-h1`, gateway: gateway.name, protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { connections }) },
         { name: `${gateway.name}/connect-h2c`, gateway: gateway.name, protocol: "connect-json-h2c", client: createConnectH2cClient(origin) },
-        { name: `${gateway.name}/grpc`, gateway: gateway.name, protocol: "grpc", client: createGrpcClient(`127.0.0.1:${gateway.port}`) },
+        { name: `${gateway.name}/grpc`, gateway: gateway.name, protocol: "grpc", client: createGrpcClient(grpcAddress), grpcAddress },
       ];
       // The gRPC-only port (grpc-js): the one issue 6's gRPC capacity target is about.
       if (gateway.grpcPort !== undefined) {
-        targets.push({ name: `${gateway.name}/grpc-js`, gateway: gateway.name, protocol: "grpc-js", client: createGrpcClient(`127.0.0.1:${gateway.grpcPort}`) });
+        const grpcJsAddress = `127.0.0.1:${gateway.grpcPort}`;
+        targets.push({ name: `${gateway.name}/grpc-js`, gateway: gateway.name, protocol: "grpc-js", client: createGrpcClient(grpcJsAddress), grpcAddress: grpcJsAddress });
       }
       return targets;
     }

@@ -155,4 +155,32 @@ describe("createPooledClient", () => {
     const second = await pooled.request({ path: "/second", headers: {}, signal: new AbortController().signal, timeouts });
     expect(await second.text()).toBe("/second");
   });
+
+  it("delivers a body larger than its queue limit whole, in order, while the reader lags", async () => {
+    const chunk = "x".repeat(64 * 1024);
+    const server = await serve((_request, response) => {
+      response.writeHead(200);
+      for (let index = 0; index < 16; index++) response.write(`${index}:${chunk}`);
+      response.end("end");
+    });
+    const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
+    let text = "";
+    for await (const piece of response.body) {
+      // A slow reader: the upstream socket is paused meanwhile, and nothing is lost.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      text += Buffer.from(piece).toString("utf8");
+    }
+    const expected = Array.from({ length: 16 }, (_, index) => `${index}:${chunk}`).join("") + "end";
+    expect(text.length).toBe(expected.length);
+    expect(text).toBe(expected);
+  });
+
+  it("refuses to read a body twice", async () => {
+    const server = await serve((_request, response) => {
+      response.end("once");
+    });
+    const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
+    expect(await response.text()).toBe("once");
+    expect(() => response.body[Symbol.asyncIterator]()).toThrow(/only once/);
+  });
 });

@@ -1,7 +1,8 @@
 import { Pool } from "undici";
 import type { AttemptTimeouts } from "../spec.js";
 import { joinUrlPath } from "./join-url-path.js";
-import { toProviderError } from "./network-error.js";
+import { toProviderError, type AbortSources } from "./network-error.js";
+import { UpstreamExchange, type ResponseHead } from "./upstream-exchange.js";
 
 /** One upstream HTTP response. `body` and `text()` each consume the body: use one of them, once. */
 export interface UpstreamResponse {
@@ -58,16 +59,12 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
 /**
  * Creates a pooled HTTP client for one base URL: an undici `Pool` with keep-alive and at most
  * `maxConnections` sockets. Per request, `firstTokenMs` bounds the wait for headers, `idleMs` the gap
- * between body chunks and `totalMs` the whole exchange (body included); the caller's signal is joined
- * with the total limit in one AbortController, and is checked first so a cancel is never mistaken
- * for a timeout. Why a pool and not global `fetch`: a bounded pool per deployment is what the
+ * between body chunks and `totalMs` the whole exchange (body included); the caller's signal and the
+ * total limit both abort the exchange (upstream-exchange.ts), and the caller is checked first so a
+ * cancel is never mistaken for a timeout. Why a pool and not global `fetch`: a bounded pool per deployment is what the
  * `maxConnections` setting promises, and early-exit from a body must destroy the socket instead of
  * draining it (an abandoned LLM stream can run for minutes).
  */
-/** Abort reasons of our own: plain values, never DOMExceptions (see `request`). */
-const releasedReason = Object.freeze({ reason: "released: the consumer stopped reading" });
-const totalLimitReason = Object.freeze({ reason: "the total time limit passed" });
-
 /** Paths with query per pool are few (one per endpoint and model); past this many the cache starts over. */
 const maxCachedPaths = 256;
 
@@ -96,108 +93,70 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
     if (caller.aborted) {
       throw toProviderError(caller.reason, { caller });
     }
-    // One controller per request, fed by the caller's signal and the total limit. Cheaper than
-    // AbortSignal.any + AbortSignal.timeout (Node 20's `any` leans on weak refs and the GC), and every
-    // abort passes a reason, because abort() without one builds a DOMException: measurable per request.
+    // The exchange is the undici handler and the caller-signal listener in one; the total limit is one
+    // timer. Every abort passes a reason made once, because abort() without one builds a DOMException.
+    const exchange = new UpstreamExchange(caller);
+    const sources: AbortSources = { caller, total: exchange.totalLimit };
     const totalMs = timerMs(requestOptions.timeouts.totalMs);
-    const controller = new AbortController();
-    const totalLimit = { aborted: false };
-    const onCallerAbort = (): void => controller.abort(caller.reason);
-    caller.addEventListener("abort", onCallerAbort, { once: true });
-    const timer =
-      totalMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            totalLimit.aborted = true;
-            controller.abort(totalLimitReason);
-          }, totalMs);
-    timer?.unref();
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      caller.removeEventListener("abort", onCallerAbort);
-    };
-    const sources = { caller, total: totalLimit };
-    const pathWithQuery = pathWithQueryFor(requestOptions.path);
-
-    let response;
-    try {
-      response = await pool.request({
-        path: pathWithQuery,
+    if (totalMs !== undefined) {
+      const timer = setTimeout(() => exchange.abortForTotalLimit(), totalMs);
+      timer.unref();
+      exchange.onSettled = () => clearTimeout(timer);
+    }
+    caller.addEventListener("abort", exchange, { once: true });
+    pool.dispatch(
+      {
+        path: pathWithQueryFor(requestOptions.path),
         method: requestOptions.method ?? "POST",
         headers: requestOptions.headers,
         body: requestOptions.body,
-        signal: controller.signal,
         headersTimeout: timerMs(requestOptions.timeouts.firstTokenMs) ?? 0,
         bodyTimeout: timerMs(requestOptions.timeouts.idleMs) ?? 0,
-      });
+      },
+      exchange,
+    );
+    let head: ResponseHead;
+    try {
+      head = await exchange.head;
     } catch (error) {
-      cleanup();
       throw toProviderError(error, sources);
     }
 
-    const raw = response.body;
-    const inner = raw[Symbol.asyncIterator]();
-    let finished = false;
     let consumed = false;
-
-    function finish(): void {
-      if (finished) return;
-      finished = true;
-      controller.abort(releasedReason);
-      cleanup();
-      raw.destroy();
-    }
-
+    const consume = (): void => {
+      if (consumed) throw new Error("The upstream body can be read only once.");
+      consumed = true;
+    };
     const iterator: AsyncIterator<Uint8Array> = {
-      async next() {
-        if (finished) return { done: true, value: undefined };
-        try {
-          const step = await inner.next();
-          if (step.done === true) {
-            finished = true;
-            cleanup();
-            return { done: true, value: undefined };
-          }
-          const chunk: unknown = step.value;
-          return { done: false, value: chunk instanceof Uint8Array ? chunk : Buffer.from(String(chunk)) };
-        } catch (error) {
-          const released = controller.signal.reason === releasedReason;
-          finish();
-          if (released) return { done: true, value: undefined };
-          throw toProviderError(error, sources);
-        }
-      },
+      next: () => exchange.read().catch((error: unknown) => Promise.reject(toProviderError(error, sources))),
       async return() {
-        finish();
+        exchange.release();
         return { done: true, value: undefined };
       },
     };
-
     const body: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]() {
-        if (consumed) throw new Error("The upstream body can be read only once.");
-        consumed = true;
+        consume();
         return iterator;
       },
     };
 
-    async function text(): Promise<string> {
-      const decoder = new TextDecoder();
-      let result = "";
-      for await (const chunk of body) result += decoder.decode(chunk, { stream: true });
-      return result + decoder.decode();
-    }
-
     // A WHATWG Headers is costly to build and only error paths read it (Retry-After, vendor ids): build on first use.
-    const rawHeaders = response.headers;
     let headers: Headers | undefined;
     return {
-      status: response.statusCode,
+      status: head.status,
       get headers() {
-        return (headers ??= toHeaders(rawHeaders));
+        return (headers ??= toHeaders(head.headers));
       },
       body,
-      text,
+      async text() {
+        consume();
+        try {
+          return await exchange.text();
+        } catch (error) {
+          throw toProviderError(error, sources);
+        }
+      },
     };
   }
 

@@ -1,0 +1,93 @@
+/**
+ * The grpc-go load generator (bench/grpc-load) for scenario 3's gRPC targets. The @grpc/grpc-js client
+ * saturates its own core near 1,500 calls/s, below the gRPC capacity target, so for those rows a Go
+ * binary drives the closed loop instead. It is built once per process into dist/bench (gitignored)
+ * and run pinned to core 1, where the Node load generator runs, so the rig's layout does not change.
+ */
+import { execFile, spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { LoadResult } from "./load.js";
+import { canPin } from "./processes.js";
+import { benchDirectory, repositoryDirectory } from "./targets.js";
+
+const execFileAsync = promisify(execFile);
+const sourceDirectory = path.join(benchDirectory, "grpc-load");
+const binary = path.join(repositoryDirectory, "dist", "bench", "grpc-load");
+
+let available: boolean | undefined;
+
+/** Whether `go` is on PATH; without it the harness keeps the grpc-js client. */
+export function grpcGoAvailable(): boolean {
+  available ??= spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
+  return available;
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds the binary from the current source, once per process (later calls share the first build). */
+export function buildGrpcLoad(): Promise<string> {
+  built ??= execFileAsync("go", ["build", "-buildvcs=false", "-o", binary, "."], { cwd: sourceDirectory, timeout: 300_000 }).then(
+    () => binary,
+    (error: unknown) => {
+      built = undefined;
+      throw new Error(`go build of bench/grpc-load failed: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
+  return built;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** A number field; null is how the binary writes NaN (no successful call, so no percentile). */
+function numberField(record: Record<string, unknown>, name: string): number {
+  const value = record[name];
+  if (value === null) return Number.NaN;
+  if (typeof value !== "number") throw new Error(`grpc-load: ${name} is not a number`);
+  return value;
+}
+
+/** Reads the binary's one JSON line into a LoadResult. */
+export function parseGrpcLoadOutput(stdout: string): LoadResult {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const parsed: unknown = JSON.parse(line);
+  if (!isRecord(parsed)) throw new Error(`grpc-load printed ${line.slice(0, 200)}`);
+  const firstError = parsed.firstError;
+  return {
+    requests: numberField(parsed, "requests"),
+    errors: numberField(parsed, "errors"),
+    ...(typeof firstError === "string" ? { firstError } : {}),
+    durationMs: numberField(parsed, "durationMs"),
+    requestsPerSecond: numberField(parsed, "requestsPerSecond"),
+    p50Ms: numberField(parsed, "p50Ms"),
+    p99Ms: numberField(parsed, "p99Ms"),
+  };
+}
+
+/**
+ * closedLoop (bench/lib/load.ts) with grpc-go: `concurrency` workers over one HTTP/2 connection, as the
+ * grpc-js client uses, sending Complete for `model` to `address` (host:port) for durationMs.
+ */
+export async function closedLoopGrpcGo(address: string, concurrency: number, durationMs: number, model: string): Promise<LoadResult> {
+  const command = await buildGrpcLoad();
+  const args = ["-address", address, "-concurrency", String(concurrency), "-duration", `${Math.round(durationMs)}ms`, "-model", model];
+  const child = spawn(canPin ? "taskset" : command, canPin ? ["-c", "1", command, ...args] : args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (data: Buffer) => {
+    stdout += data.toString("utf8");
+  });
+  child.stderr.on("data", (data: Buffer) => {
+    stderr = (stderr + data.toString("utf8")).slice(-4_000);
+  });
+  // The binary abandons calls 10 s after the window; past that it is stuck, and this is our own child.
+  const timer = setTimeout(() => child.kill("SIGKILL"), durationMs + 30_000);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  }).finally(() => clearTimeout(timer));
+  if (code !== 0) throw new Error(`grpc-load exited with ${code}: ${stderr.trim()}`);
+  return parseGrpcLoadOutput(stdout);
+}

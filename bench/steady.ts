@@ -1,0 +1,88 @@
+/**
+ * Steady-state gateway CPU per request, for optimisation work: starts the mock (core 1) and modelgate from
+ * its bundle (core 0), warms every target up, then runs closed-loop windows and prints req/s, p50/p99 and
+ * the gateway's CPU per request (from /proc, no profiler attached).
+ *
+ * With `--baseline <bundle.mjs>` (a bundle built from another commit: `npx tsx scripts/build.ts --outdir
+ * DIR` in a worktree of it), a second gateway runs that bundle and the windows alternate between the two,
+ * one at a time, so machine noise hits both alike; the last line is the ratio of their median CPU per
+ * request. A single window's figure swings by ±20 % on this 2-core machine; the paired ratio does not.
+ *
+ *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
+ *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs]
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { closedLoop } from "./lib/load.js";
+import { pinSelf, stopProcess, treeRssMiB } from "./lib/processes.js";
+import { percentile } from "./lib/stats.js";
+import { startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
+
+function argument(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+/** User + system CPU of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const wanted = argument("targets", "modelgate/connect-h1").split(",");
+const seconds = Number(argument("seconds", "3"));
+const concurrency = Number(argument("concurrency", "8"));
+const repeat = Number(argument("repeat", "5"));
+const warmupMs = Number(argument("warmup-seconds", "5")) * 1_000;
+const model = argument("model", "mock-instant");
+const baselineBundle = argument("baseline", "");
+
+pinSelf(1);
+const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-"));
+const mock = await startMock(directory);
+const variants: { label: string; gateway: Gateway; targets: Target[] }[] = [];
+const current = await startGateway("modelgate", mock.port, directory);
+variants.push({ label: "current", gateway: current, targets: [...targetsFor(mock, mock.port), ...targetsFor(current, mock.port)] });
+if (baselineBundle !== "") {
+  const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-baseline-")), { bundle: path.resolve(baselineBundle) });
+  variants.push({ label: "baseline", gateway: baseline, targets: targetsFor(baseline, mock.port) });
+}
+const perRequest = new Map<string, number[]>();
+try {
+  for (const variant of variants) {
+    process.stdout.write(`${variant.label}: RSS after start ${treeRssMiB(variant.gateway.started.child.pid).toFixed(1)} MiB\n`);
+    for (const target of variant.targets) if (wanted.includes(target.name)) await closedLoop(() => target.client.unary(model), concurrency, warmupMs);
+  }
+  for (let round = 0; round < repeat; round++) {
+    for (const variant of variants) {
+      for (const target of variant.targets.filter((candidate) => wanted.includes(candidate.name))) {
+        const pid = target.name === "direct" ? mock.started.child.pid : variant.gateway.started.child.pid;
+        const before = cpuMs(pid);
+        const load = await closedLoop(() => target.client.unary(model), concurrency, seconds * 1_000);
+        const msPerRequest = (cpuMs(pid) - before) / load.requests;
+        const key = `${variant.label} ${target.name}`;
+        perRequest.set(key, [...(perRequest.get(key) ?? []), msPerRequest]);
+        process.stdout.write(
+          `${key.padEnd(32)} c=${concurrency} ${load.requestsPerSecond.toFixed(0).padStart(5)} req/s  p50 ${load.p50Ms.toFixed(2)} ms  ` +
+            `p99 ${load.p99Ms.toFixed(2)} ms  errors ${load.errors}  CPU ${msPerRequest.toFixed(3)} ms/req\n`,
+        );
+      }
+    }
+  }
+  for (const variant of variants) process.stdout.write(`${variant.label}: RSS at end ${treeRssMiB(variant.gateway.started.child.pid).toFixed(1)} MiB\n`);
+  for (const name of wanted) {
+    const mine = perRequest.get(`current ${name}`);
+    const theirs = perRequest.get(`baseline ${name}`);
+    if (mine === undefined) continue;
+    const line = `${name}: median CPU ${percentile(mine, 50).toFixed(3)} ms/req`;
+    process.stdout.write(theirs === undefined ? `${line}\n` : `${line} vs baseline ${percentile(theirs, 50).toFixed(3)}: ratio ${(percentile(mine, 50) / percentile(theirs, 50)).toFixed(3)}\n`);
+  }
+} finally {
+  for (const variant of variants) {
+    for (const target of variant.targets) await target.client.close();
+    await stopProcess(variant.gateway.started);
+  }
+  await stopProcess(mock.started);
+}

@@ -1,0 +1,181 @@
+/**
+ * One request/response exchange with an upstream, as an undici dispatch handler: the response head
+ * resolves a promise, the body chunks queue up for one reader (an async iterator, or `text()`), and
+ * aborts come from the caller's signal, the total time limit, or the reader stopping early.
+ *
+ * Why a handler of our own rather than undici's `request()`: that API wraps every response body in a
+ * Node `Readable` and every read in its async-iterator machinery, and links one more AbortController
+ * per request; for a gateway whose upstream bodies are small JSON documents or SSE chunks consumed
+ * once, that was the larger part of undici's cost per call. Here the exchange is one object per request
+ * (also the caller-signal listener, so no closure is made for it), and the body is a plain queue with
+ * backpressure: the socket is paused while `maxQueuedBytes` wait unread.
+ *
+ * Why a class: the methods are undici's handler interface and live on the prototype, so a request
+ * allocates one object instead of a dozen closures.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import type { Dispatcher } from "undici";
+
+/** Status and headers of a response, as undici parsed them (lower-case names). */
+export interface ResponseHead {
+  status: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** Abort reasons of our own, made once: an `abort()` never builds an error per request. */
+export const releasedReason = new Error("released: the consumer stopped reading");
+export const totalLimitReason = new Error("the total time limit passed");
+
+/** Unread body bytes above which the socket is paused until the reader catches up. */
+const maxQueuedBytes = 256 * 1024;
+
+interface PendingRead {
+  resolve: (step: IteratorResult<Uint8Array>) => void;
+  reject: (error: unknown) => void;
+}
+
+const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListenerObject {
+  /** Resolves with the response head; rejects with the raw error (the caller maps it). */
+  readonly head: Promise<ResponseHead>;
+  /** Set when the total time limit aborted the exchange (read by `toProviderError`). */
+  readonly totalLimit = { aborted: false };
+  /** Called once when the exchange is over (ended, failed, aborted or released). */
+  onSettled: () => void = noop;
+
+  private resolveHead!: (head: ResponseHead) => void;
+  private rejectHead!: (error: unknown) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  /** An abort asked for before undici handed over its controller. */
+  private pendingAbort: Error | undefined;
+  private started = false;
+  private settled = false;
+  private released = false;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private ended = false;
+  private failure: unknown;
+  private failed = false;
+  private reader: PendingRead | undefined;
+
+  constructor(private readonly caller: AbortSignal) {
+    this.head = new Promise<ResponseHead>((resolve, reject) => {
+      this.resolveHead = resolve;
+      this.rejectHead = reject;
+    });
+  }
+
+  /** The caller's signal fired. */
+  handleEvent(): void {
+    this.abort(asError(this.caller.reason));
+  }
+
+  abortForTotalLimit(): void {
+    this.totalLimit.aborted = true;
+    this.abort(totalLimitReason);
+  }
+
+  /** The reader is done with the body before its end: abort the exchange (the socket is closed, not drained). */
+  release(): void {
+    if (this.settled) return;
+    this.released = true;
+    this.abort(releasedReason);
+  }
+
+  /** The next body chunk; rejects with the raw error of a failed body. */
+  read(): Promise<IteratorResult<Uint8Array>> {
+    const chunk = this.queue.shift();
+    if (chunk !== undefined) {
+      this.queuedBytes -= chunk.byteLength;
+      if (this.controller?.paused === true && this.queuedBytes < maxQueuedBytes) this.controller.resume();
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.failed) return this.released ? Promise.resolve(done) : Promise.reject(this.failure);
+    if (this.ended || this.released) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      this.reader = { resolve, reject };
+    });
+  }
+
+  /** The whole body as UTF-8, decoded once at the end. */
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const step = await this.read();
+      if (step.done === true) break;
+      const chunk = step.value as Buffer;
+      chunks.push(chunk);
+      total += chunk.byteLength;
+    }
+    return (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString("utf8");
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // 1xx heads (100 Continue, 103 Early Hints) are not the response.
+    if (statusCode < 200) return;
+    this.started = true;
+    this.resolveHead({ status: statusCode, headers });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const reader = this.reader;
+    if (reader !== undefined) {
+      this.reader = undefined;
+      reader.resolve({ done: false, value: chunk });
+      return;
+    }
+    this.queue.push(chunk);
+    this.queuedBytes += chunk.byteLength;
+    if (this.queuedBytes >= maxQueuedBytes) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.settle();
+    const reader = this.reader;
+    this.reader = undefined;
+    reader?.resolve(done);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.failed = true;
+    this.failure = error;
+    this.settle();
+    if (!this.started) {
+      this.rejectHead(error);
+      return;
+    }
+    const reader = this.reader;
+    this.reader = undefined;
+    if (reader === undefined) return;
+    if (this.released) reader.resolve(done);
+    else reader.reject(error);
+  }
+
+  private abort(reason: Error): void {
+    if (this.settled) return;
+    if (this.controller === undefined) this.pendingAbort ??= reason;
+    else this.controller.abort(reason);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.caller.removeEventListener("abort", this);
+    this.onSettled();
+  }
+}
+
+function noop(): void {}
+
+/** undici's controller takes an Error; a signal's reason may be anything. */
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

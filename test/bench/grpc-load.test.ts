@@ -1,0 +1,91 @@
+/**
+ * The grpc-go load generator (bench/grpc-load) against a real grpc-js server on port 0: it must send
+ * the bench's Complete request, count successes and failures the way closedLoop does, and report
+ * percentiles over successful calls. Go is installed wherever this suite runs (CI installs it), so a
+ * missing `go` fails here rather than skipping.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildGrpcLoad, closedLoopGrpcGo, grpcGoAvailable, parseGrpcLoadOutput } from "../../bench/lib/grpc-load.js";
+import { CompleteRequestSchema, CompleteResponseSchema, FinishReason, type CompleteRequest } from "../../gen/modelgate/v1/completion_pb.js";
+import { Role } from "../../gen/modelgate/v1/content_pb.js";
+
+/** A null Complete handler: answers at once, or fails with INTERNAL when the model is "fail". */
+function startNullServer(seen: CompleteRequest[]): Promise<{ server: grpc.Server; address: string }> {
+  const server = new grpc.Server();
+  const definition: grpc.ServiceDefinition = {
+    Complete: {
+      path: "/modelgate.v1.GatewayService/Complete",
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: Buffer) => value,
+      requestDeserialize: (bytes: Buffer) => fromBinary(CompleteRequestSchema, bytes),
+      responseSerialize: (bytes: Buffer) => bytes,
+      responseDeserialize: (bytes: Buffer) => bytes,
+    },
+  };
+  const response = Buffer.from(toBinary(CompleteResponseSchema, create(CompleteResponseSchema, { requestId: "r", text: "Hello.", finishReason: FinishReason.STOP })));
+  server.addService(definition, {
+    Complete: (call: grpc.ServerUnaryCall<CompleteRequest, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      if (seen.length < 10) seen.push(call.request);
+      if (call.request.model === "fail") callback({ code: grpc.status.INTERNAL, details: "told to fail" });
+      else callback(null, response);
+    },
+  });
+  return new Promise((resolve, reject) => {
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve({ server, address: `127.0.0.1:${port}` })));
+  });
+}
+
+describe("bench/grpc-load", () => {
+  const seen: CompleteRequest[] = [];
+  let server: grpc.Server;
+  let address: string;
+
+  beforeAll(async () => {
+    expect(grpcGoAvailable(), "go is not on PATH (CI installs it)").toBe(true);
+    await buildGrpcLoad();
+    ({ server, address } = await startNullServer(seen));
+  }, 120_000);
+
+  afterAll(() => {
+    server?.forceShutdown();
+  });
+
+  it("sends the bench's Complete request back to back and reports like closedLoop", async () => {
+    const result = await closedLoopGrpcGo(address, 4, 300, "mock-instant");
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.errors).toBe(0);
+    expect(result.firstError).toBeUndefined();
+    expect(result.durationMs).toBeGreaterThanOrEqual(300);
+    expect(result.requestsPerSecond).toBeCloseTo((result.requests / result.durationMs) * 1000, 6);
+    expect(result.p50Ms).toBeGreaterThan(0);
+    expect(result.p99Ms).toBeGreaterThanOrEqual(result.p50Ms);
+    // The same request createGrpcClient (bench/lib/clients.ts) builds.
+    expect(seen[0]?.model).toBe("mock-instant");
+    expect(seen[0]?.messages.map((message) => ({ role: message.role, parts: message.parts.map((part) => part.part) }))).toEqual([
+      { role: Role.USER, parts: [{ case: "text", value: "Say hello." }] },
+    ]);
+  });
+
+  it("counts every failed call as an error, keeps the first error's status, and has no percentiles", async () => {
+    const result = await closedLoopGrpcGo(address, 4, 300, "fail");
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.errors).toBe(result.requests);
+    expect(result.requestsPerSecond).toBe(0);
+    expect(result.firstError).toMatch(/^13 Internal: told to fail$/);
+    expect(result.p50Ms).toBeNaN();
+    expect(result.p99Ms).toBeNaN();
+  });
+
+  it("fails the run when it cannot connect at all", async () => {
+    await expect(closedLoopGrpcGo("127.0.0.1:1", 1, 100, "mock-instant")).rejects.toThrow(/cannot connect/);
+  });
+
+  it("reads null percentiles back as NaN", () => {
+    const result = parseGrpcLoadOutput('{"requests":3,"errors":3,"firstError":"14 Unavailable: x","durationMs":10,"requestsPerSecond":0,"p50Ms":null,"p99Ms":null}\n');
+    expect(result).toMatchObject({ requests: 3, errors: 3, firstError: "14 Unavailable: x", requestsPerSecond: 0 });
+    expect(result.p50Ms).toBeNaN();
+  });
+});
