@@ -17,6 +17,8 @@ import { consoleSummary, writeReport, type BenchResult, type GatewayStatus } fro
 import { runLatency, runTtft } from "./lib/scenarios-latency.js";
 import { frontierOf, rssNow, runCapacity, runFixedRate, runManyStreams, type LoadCell, type MemoryFigures } from "./lib/scenarios-load.js";
 import { seededRandom } from "./lib/stats.js";
+import { warmUp } from "./lib/warm-up.js";
+import { buildGrpcLoad, grpcGoAvailable } from "./lib/grpc-load.js";
 import { benchDirectory, buildBundles, startGateway, startMock, targetsFor, unavailableReason, type Gateway, type Target } from "./lib/targets.js";
 
 function argument(name: string): string | undefined {
@@ -63,6 +65,12 @@ try {
   // The gateway and the null server run from bundles built from the current source (startGateway would
   // build them too; doing it first keeps the build out of the gateways' start-up timeouts).
   log(`built dist/modelgate.mjs and dist/bench/null-server.mjs in ${Math.round(await buildBundles())} ms`);
+  // The gRPC capacity load generator, built before any timing starts (a cold Go cache takes a while).
+  if (plan.capacity !== undefined && grpcGoAvailable()) {
+    const goStarted = performance.now();
+    await buildGrpcLoad();
+    log(`built bench/grpc-load in ${Math.round(performance.now() - goStarted)} ms`);
+  }
   const mock = await startMock(logDirectory);
   gateways.push(mock);
   targets.push(...targetsFor(mock, mock.port));
@@ -87,6 +95,8 @@ try {
   });
   log(`targets: ${targets.map((target) => target.name).join(", ")}`);
 
+  log(`warm-up: ${plan.warmup.unaryMs} ms of unary calls and ${plan.warmup.streamMs} ms of streams per target, c=8`);
+  const warmupCalls = await warmUp(plan, targets, log);
   log("scenario 1: added latency, one request at a time");
   const latency = await runLatency(plan, targets, random);
   log("scenario 2: added time to first token");
@@ -145,6 +155,7 @@ try {
     fixedRate,
     memory,
     skippedForTime,
+    warmup: { ...plan.warmup, calls: Object.fromEntries(warmupCalls) },
   };
   console.log(consoleSummary(result));
   if (mode !== "smoke") {

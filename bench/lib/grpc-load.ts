@@ -1,7 +1,7 @@
 /**
  * The grpc-go load generator (bench/grpc-load) for scenario 3's gRPC targets. The @grpc/grpc-js client
  * saturates its own core near 1,500 calls/s, below the gRPC capacity target, so for those rows a Go
- * binary drives the closed loop instead. It is built once per process into dist/bench (gitignored)
+ * binary drives the closed loop instead. It is built once per process into bench/grpc-load/.bin (gitignored)
  * and run pinned to core 1, where the Node load generator runs, so the rig's layout does not change.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
@@ -9,11 +9,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { LoadResult } from "./load.js";
 import { canPin } from "./processes.js";
-import { benchDirectory, repositoryDirectory } from "./targets.js";
+import { benchDirectory } from "./targets.js";
 
 const execFileAsync = promisify(execFile);
 const sourceDirectory = path.join(benchDirectory, "grpc-load");
-const binary = path.join(repositoryDirectory, "dist", "bench", "grpc-load");
+// Not under dist/: every gateway build empties dist/ (scripts/build.ts), and would take the binary with it.
+const binary = path.join(sourceDirectory, ".bin", "grpc-load");
 
 let available: boolean | undefined;
 

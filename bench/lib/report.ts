@@ -28,6 +28,8 @@ export interface BenchResult {
   fixedRate: LoadCell[];
   memory: MemoryFigures[];
   skippedForTime: string[];
+  /** What every target served before the scenarios (absent in results from before the warm-up existed). */
+  warmup?: { unaryMs: number; streamMs: number; calls: Record<string, number> };
 }
 
 const ms = (value: Spread | undefined): string => formatSpread(value);
@@ -255,6 +257,7 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
         ["versions", Object.entries(meta.versions).map(([name, version]) => `${name} ${version ?? "–"}`).join(", ")],
         ["raw result", `[${jsonFile}](${jsonFile})`],
         ["duration", `${meta.durationSeconds.toFixed(0)} s`],
+        ["warm-up per target", result.warmup === undefined ? "none recorded" : `${result.warmup.unaryMs} ms of unary calls, then ${result.warmup.streamMs} ms of streams, c=8 (see docs/benchmarks.md)`],
       ],
     ),
     "",
