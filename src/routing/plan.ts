@@ -120,12 +120,17 @@ function noneEligible(model: string, excluded: Exclusion[], now: number): Gatewa
   );
 }
 
+/** The strategy a request is routed by: its own, else its alias's, else priority order. */
+export function strategyFor(request: GatewayRequest, alias: RouteAlias | undefined): RoutingStrategy {
+  return request.routing.strategy ?? alias?.strategy ?? "priority";
+}
+
 /** Plans one request. Throws GatewayError UNKNOWN_MODEL, NO_ELIGIBLE_DEPLOYMENT or CONTEXT_WINDOW_EXCEEDED. */
 export function plan(input: PlanInput): Plan {
   const { request, routes, health } = input;
   const resolved = resolveModel(request.model, routes);
   const alias = resolved.alias;
-  const strategy = request.routing.strategy ?? alias?.strategy ?? "priority";
+  const strategy = strategyFor(request, alias);
   const latencySloMs = request.routing.latencySloMs ?? alias?.latencySloMs;
   const maxOutput = request.sampling.maxOutputTokens;
   const costCapNano = request.routing.maxCostMicroUsd === undefined ? undefined : request.routing.maxCostMicroUsd * 1_000;

@@ -5,16 +5,25 @@
 import { GatewayError, type CallContext, type GatewayRequest } from "../gateway/types.js";
 import type { EngineRuntime } from "./engine-runtime.js";
 import { countRequestTokens } from "./estimate-input-tokens.js";
-import type { DeploymentHealth, HealthSnapshot } from "./health-snapshot.js";
-import { plan, type Plan } from "./plan.js";
+import { UNKNOWN_HEALTH, type DeploymentHealth, type HealthSnapshot } from "./health-snapshot.js";
+import { strategyReadsStats } from "./order-tier.js";
+import { plan, strategyFor, type Plan } from "./plan.js";
 import { resolveModel } from "./resolve-model.js";
 import type { RouteTable } from "./route-table.js";
 
-/** Reads breaker state and stats for `names` into a snapshot taken at `now`. */
-export async function readHealthSnapshot(runtime: EngineRuntime, names: Iterable<string>): Promise<HealthSnapshot> {
+/**
+ * Reads breaker state and, when `withStats`, stats for `names` into a snapshot taken at `now`. Without
+ * stats each deployment carries UNKNOWN_HEALTH's (no samples, idle): only strategies that never read
+ * them ask for that.
+ */
+export async function readHealthSnapshot(runtime: EngineRuntime, names: Iterable<string>, withStats = true): Promise<HealthSnapshot> {
   const deployments = new Map<string, DeploymentHealth>();
   await Promise.all(
     [...new Set(names)].map(async (name) => {
+      if (!withStats) {
+        deployments.set(name, { ...UNKNOWN_HEALTH, breaker: await runtime.breakerFor(name).view() });
+        return;
+      }
       const [breaker, health] = await Promise.all([runtime.breakerFor(name).view(), runtime.stats.health(name)]);
       deployments.set(name, { breaker, ...health });
     }),
@@ -38,7 +47,7 @@ export async function preparePlan(
   }
   const resolved = resolveModel(request.model, runtime.routes);
   const names = [...resolved.tiers.flat(), ...runtime.routes.defaultChain];
-  const health = await readHealthSnapshot(runtime, names);
+  const health = await readHealthSnapshot(runtime, names, strategyReadsStats(strategyFor(request, resolved.alias)));
   return plan({
     request,
     mode,
