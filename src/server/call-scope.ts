@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { toConnectError } from "../errors/to-connect-error.js";
 import { GatewayError, type CallContext, type RouteRecord } from "../gateway/types.js";
 import type { Usage } from "../providers/spec.js";
+import { asAdoptableSignal } from "./adoptable-signal.js";
 import { isUsableRequestId } from "./convert-request.js";
 import { requestIdHeader, requestIdKey } from "./request-id.js";
 import { randomUUID } from "node:crypto";
@@ -69,14 +70,11 @@ export function openCallScope(method: string, context: HandlerContext, settings:
 
   const clientTimeoutMs = context.timeoutMs();
   const timeoutMs = clientTimeoutMs ?? settings.defaultDeadlineMs;
-  const controller = new AbortController();
   // The engine reads the abort reason to tell a deadline from a cancel, so hand it our own error type.
   // Connect's deadline timer starts before `receivedAt` is read, so a clock comparison could misjudge it.
-  const onAbort = (): void => controller.abort(gatewayErrorForAbort(context.signal.reason));
-  if (context.signal.aborted) onAbort();
-  else context.signal.addEventListener("abort", onAbort, { once: true });
+  const call = callSignal(context);
   const timer = setTimeout(
-    () => controller.abort(new GatewayError("DEADLINE_EXCEEDED", `the deadline of ${timeoutMs} ms passed`)),
+    () => call.abort(new GatewayError("DEADLINE_EXCEEDED", `the deadline of ${timeoutMs} ms passed`)),
     Math.max(0, timeoutMs),
   );
   timer.unref?.();
@@ -111,7 +109,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
     get logger() {
       return logger();
     },
-    callContext: { signal: controller.signal, deadlineAt: receivedAt + timeoutMs, receivedAt },
+    callContext: { signal: call.signal, deadlineAt: receivedAt + timeoutMs, receivedAt },
     useRequestId(id) {
       if (id === requestId) return;
       requestId = id;
@@ -129,7 +127,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
       log("OK", {});
     },
     fail(error) {
-      const connectError = toConnectError(abortAwareError(error, controller.signal), requestId);
+      const connectError = toConnectError(abortAwareError(error, call.signal), requestId);
       const reason = error instanceof GatewayError ? error.reason : undefined;
       if (error instanceof GatewayError && error.failure) outcome = { ...outcome, route: error.failure.route };
       if (connectError.code === Code.Internal) {
@@ -140,7 +138,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
     },
     end() {
       clearTimeout(timer);
-      context.signal.removeEventListener("abort", onAbort);
+      call.release();
       if (!ended) log(Code.Canceled, { reason: "CANCELED", error: "the client went away" });
     },
   };
@@ -155,6 +153,31 @@ export function openCallScope(method: string, context: HandlerContext, settings:
     throw error;
   }
   return scope;
+}
+
+/** The call's signal, its abort with a reason of the scope's, and the release of its link to the context. */
+interface CallSignal {
+  signal: AbortSignal;
+  abort(reason: GatewayError): void;
+  release(): void;
+}
+
+/**
+ * The signal the engine gets: the context's own, adopted, when the context offers that (adoptable-signal.ts
+ * says why), else a controller of ours linked to it. Either way it aborts with a GatewayError.
+ */
+function callSignal(context: HandlerContext): CallSignal {
+  const adopted = asAdoptableSignal(context)?.adoptSignal((reason) => gatewayErrorForAbort(reason));
+  if (adopted !== undefined) return { signal: context.signal, abort: adopted.abort, release: adopted.release };
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(gatewayErrorForAbort(context.signal.reason));
+  if (context.signal.aborted) onAbort();
+  else context.signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    release: () => context.signal.removeEventListener("abort", onAbort),
+  };
 }
 
 function pickHeaderId(context: HandlerContext): string {

@@ -9,6 +9,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { Metadata } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
+import type { AdoptableSignal } from "../adoptable-signal.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "../request-id.js";
 import { headersFromMetadata, metadataFromHeaders } from "./grpc-js-status.js";
 
@@ -54,18 +55,21 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
   // (deadline, request, shutdown) per call, and grpc-js already tells us about cancels. Here one controller
   // is fed by grpc-js's "cancelled", one deadline timer and the shutdown signal.
   const controller = new AbortController();
-  const abort = (reason: unknown): void => {
+  // Set while a call scope has adopted the signal (adoptable-signal.ts): every abort reason goes through it.
+  let mapReason: ((reason: unknown) => unknown) | undefined;
+  const abortAsIs = (reason: unknown): void => {
     if (controller.signal.aborted) return;
     clearTimeout(deadlineTimer);
     options.shutdownSignal?.removeEventListener("abort", onShutdown);
     controller.abort(reason);
   };
+  const abort = (reason: unknown): void => abortAsIs(mapReason === undefined ? reason : mapReason(reason));
   const onShutdown = (): void => abort(options.shutdownSignal?.reason);
   const deadlineTimer =
     timeoutMs === undefined ? undefined : setTimeout(() => abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
   if (options.shutdownSignal?.aborted) onShutdown();
   else options.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
-  const context: HandlerContext = {
+  const context: HandlerContext & Partial<AdoptableSignal> = {
     service: method.parent,
     method,
     protocolName: "grpc",
@@ -78,6 +82,20 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
     responseTrailer: new Headers(),
     values: createContextValues().set(requestIdKey, requestId),
   };
+  // Unary calls only: a streaming call's writer waits on this signal for 'drain' and turns its reason
+  // into the call's status, so that reason must stay connect's.
+  if (method.methodKind === "unary") {
+    context.adoptSignal = (map) => {
+      if (controller.signal.aborted) return undefined;
+      mapReason = map;
+      return {
+        abort: abortAsIs,
+        release: () => {
+          mapReason = undefined;
+        },
+      };
+    };
+  }
   let cancelled = false;
   let finished = false;
   let headerSent = false;
