@@ -18,10 +18,11 @@ export async function* readChunks(
   options: ReadChunksOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const iterator = body[Symbol.asyncIterator]();
+  const watch = new ChunkWatch(options);
   let done = false;
   try {
     while (true) {
-      const step = await nextWithin(iterator, options);
+      const step = await watch.next(iterator);
       if (step.done === true) {
         done = true;
         return;
@@ -29,6 +30,7 @@ export async function* readChunks(
       yield step.value;
     }
   } finally {
+    watch.close();
     if (!done) {
       void Promise.resolve()
         .then(() => iterator.return?.())
@@ -37,40 +39,81 @@ export async function* readChunks(
   }
 }
 
-function nextWithin(
-  iterator: AsyncIterator<Uint8Array>,
-  options: ReadChunksOptions,
-): Promise<IteratorResult<Uint8Array>> {
-  const { signal, idleMs } = options;
-  if (signal.aborted) {
-    return Promise.reject(new ProviderError("canceled", "The call was canceled by the caller.", { cause: signal.reason }));
+/** setTimeout cannot wait longer than this; a longer idle limit means none. */
+const maxTimerMs = 2_147_483_647;
+
+/**
+ * The idle limit and the caller's signal for one body, set up once rather than per chunk: one abort
+ * listener for the whole body, and one timer re-armed with `refresh()` each time a read starts (an LLM
+ * stream has hundreds of chunks, and a listener pair plus a timer per chunk was most of the cost of
+ * reading one). The timer runs only while a read is pending: time the consumer spends on a chunk is not
+ * the upstream being idle.
+ */
+class ChunkWatch implements EventListenerObject {
+  private readonly signal: AbortSignal;
+  private readonly idleMs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pending: { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
+  private closed = false;
+  private readonly onStep = (step: IteratorResult<Uint8Array>): void => {
+    const pending = this.settle();
+    pending?.resolve(step);
+  };
+  private readonly onError = (error: unknown): void => {
+    const pending = this.settle();
+    pending?.reject(toProviderError(error, { caller: this.signal }));
+  };
+
+  constructor(options: ReadChunksOptions) {
+    this.signal = options.signal;
+    this.idleMs = Number.isFinite(options.idleMs) && options.idleMs > 0 && options.idleMs <= maxTimerMs ? options.idleMs : undefined;
+    if (!this.signal.aborted) this.signal.addEventListener("abort", this, { once: true });
   }
-  return new Promise((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cleanup = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(new ProviderError("canceled", "The call was canceled by the caller.", { cause: signal.reason }));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    if (Number.isFinite(idleMs) && idleMs > 0 && idleMs <= 2_147_483_647) {
-      timer = setTimeout(() => {
-        cleanup();
-        reject(new ProviderError("timeout", "The upstream stream went idle for too long."));
-      }, idleMs);
+
+  /** The next step of `iterator`, or a rejection on idle timeout or abort. */
+  next(iterator: AsyncIterator<Uint8Array>): Promise<IteratorResult<Uint8Array>> {
+    if (this.signal.aborted) return Promise.reject(canceled(this.signal));
+    const read = new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+      this.pending = { resolve, reject };
+    });
+    if (this.idleMs !== undefined) {
+      if (this.timer === undefined) this.timer = setTimeout(() => this.onIdle(), this.idleMs);
+      else this.timer.refresh();
     }
-    iterator.next().then(
-      (step) => {
-        cleanup();
-        resolve(step);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(toProviderError(error, { caller: signal }));
-      },
-    );
-  });
+    iterator.next().then(this.onStep, this.onError);
+    return read;
+  }
+
+  /** The caller's signal fired. */
+  handleEvent(): void {
+    const pending = this.settle();
+    pending?.reject(canceled(this.signal));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.signal.removeEventListener("abort", this);
+  }
+
+  private onIdle(): void {
+    // Fired while no read was pending (the consumer was slow, not the upstream): nothing to time out.
+    const pending = this.settle();
+    pending?.reject(new ProviderError("timeout", "The upstream stream went idle for too long."));
+  }
+
+  /**
+   * Takes the pending read, if any. The idle timer is left running, not cleared: a cleared timer cannot
+   * be re-armed by refresh(), and one that fires with no read pending does nothing.
+   */
+  private settle(): { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined {
+    const pending = this.pending;
+    this.pending = undefined;
+    return pending;
+  }
+}
+
+function canceled(signal: AbortSignal): ProviderError {
+  return new ProviderError("canceled", "The call was canceled by the caller.", { cause: signal.reason });
 }
