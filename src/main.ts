@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config
 import type { GatewayConfig } from "./config/schema.js";
 import { createLogger } from "./observability/logger.js";
 import { createGatewayServer } from "./server/create-server.js";
+import { installFastTextEncoding } from "./server/fast-text-encoding.js";
 
 // The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
 // `serve` needs no simulator, a gateway with `server.playground: false` never loads the playground, and
@@ -81,6 +82,8 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
+  // Process-wide, before any message is serialised: the serving process owns its protobuf runtime.
+  installFastTextEncoding();
   const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
   const engine = await createGatewayEngine(config, { logger });
   const extraRoutes = config.server.playground
