@@ -32,7 +32,7 @@
  *   over the limit, connect's `readAllBytes` refuses before it reads the guarded body, with its own bare
  *   RESOURCE_EXHAUSTED (no ErrorInfo); this path gives the guard's answer, the one the guard exists for.
  *
- * The call's `HandlerContext`, and when its signal aborts, are in connect-unary-context.ts.
+ * The call's `HandlerContext`, and when its signal aborts, are in fast-path-context.ts.
  */
 import { create } from "@bufbuild/protobuf";
 import {
@@ -57,10 +57,10 @@ import {
   protocolVersion,
 } from "@connectrpc/connect/protocol-connect";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { ConnectUnaryContext } from "./connect-unary-context.js";
+import { FastPathContext } from "./fast-path-context.js";
+import { createFastPathRoutes, type UnaryRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { messageTooLargeError } from "./request-size-guard.js";
-import { createUnaryRoutes, type UnaryRoute } from "./unary-fast-path-routes.js";
 
 /**
  * The connect router options the fast path mirrors, and so the only ones the router may be given: the
@@ -95,13 +95,13 @@ export interface ConnectUnaryFastPath {
 
 /** Creates the fast path; register services through `learnFrom(router)`, then call `serve` per request. */
 export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions): ConnectUnaryFastPath {
-  const routes = createUnaryRoutes(options);
+  const routes = createFastPathRoutes("unary", options);
   const { limits, runningCalls } = routes;
   const shutdownSignal = options.shutdownSignal;
 
   const answer = async (
     route: UnaryRoute,
-    context: ConnectUnaryContext,
+    context: FastPathContext,
     request: NodeRequest,
     response: NodeResponse,
     requestId: string,
@@ -163,7 +163,7 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
         if (timeout.error) return undefined;
         timeoutMs = timeout.timeoutMs;
       }
-      const context = new ConnectUnaryContext({
+      const context = new FastPathContext({
         method: route.spec.method,
         request,
         response,
@@ -225,7 +225,7 @@ function unaryResponseHeader(responseHeader: Headers, trailer: Headers | undefin
  * would: MESSAGE_TOO_LARGE from Content-Length without reading, or as soon as the count passes the limit;
  * "promised N bytes" when the body does not match its Content-Length. The listeners stay attached once
  * the promise is settled (they do nothing then): removing them would need named closures, which cost a
- * `defineProperty` each under tsx (see connect-unary-context.ts), and a refused body is still read to
+ * `defineProperty` each under tsx (see fast-path-context.ts), and a refused body is still read to
  * its end, so a keep-alive connection stays usable.
  */
 function readRequestBody(request: NodeRequest, maxBytes: number, requestId: string): Promise<Uint8Array> {

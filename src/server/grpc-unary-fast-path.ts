@@ -19,21 +19,17 @@
  * - response compression: `compressionNegotiate` with `grpc-accept-encoding` sets `grpc-encoding` and
  *   compresses a message of at least `compressMinBytes`, as `transformCompressEnvelope` does;
  * - the request body, read as the request-size guard and connect's envelope pipe read it, with their
- *   errors in their order: the guard's MESSAGE_TOO_LARGE (from Content-Length, the first envelope's
- *   declared length, or by counting), connect's readMaxBytes check of every later envelope header,
- *   "received compressed envelope ...", parse errors, "received extra input message", "missing input
- *   message", "protocol error: incomplete envelope";
+ *   errors in their order (enveloped-message-reader.ts);
  * - the answer as connect-node writes it: status 200 and the response header once the implementation
  *   has returned or thrown, then the message, then the trailer (`grpc-status` "0", or `setTrailerStatus`
  *   with the error: its metadata, `grpc-status`, percent-encoded `grpc-message` and
  *   `grpc-status-details-bin`) through `addTrailers`; a thrown non-ConnectError becomes connect's bare
  *   "internal error". An error is therefore headers plus trailers, not a trailers-only response, exactly
  *   as connect sends it.
- * The one known difference: connect reads the body through the stream's async iterator, which may join
- * chunks that arrive together; this path sees them as they arrive. Only a body with several envelopes
- * and two errors at once could be refused with the other of the two.
+ * The one known difference is the body reader's (see enveloped-message-reader.ts): only a body with
+ * several envelopes and two errors at once could be refused with the other of the two.
  *
- * The call's `HandlerContext`, and when its signal aborts, are in connect-unary-context.ts.
+ * The call's `HandlerContext`, and when its signal aborts, are in fast-path-context.ts.
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
@@ -52,19 +48,16 @@ import {
   parseTimeout,
   setTrailerStatus,
 } from "@connectrpc/connect/protocol-grpc";
-import type { OutgoingHttpHeaders } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
-import { ConnectUnaryContext } from "./connect-unary-context.js";
 import type { ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
+import { readEnvelopedMessage } from "./enveloped-message-reader.js";
+import { FastPathContext } from "./fast-path-context.js";
+import { createFastPathRoutes, type UnaryRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
-import { messageTooLargeError } from "./request-size-guard.js";
-import { createUnaryRoutes, type UnaryRoute } from "./unary-fast-path-routes.js";
+import { nodeHeaders } from "./node-response-headers.js";
 
 /** connect's `maxTimeoutMs` when the router sets none (validateUniversalHandlerOptions). */
 const connectMaxTimeoutMs = Number.MAX_SAFE_INTEGER;
-
-/** gRPC frames each message with a 5-byte prefix: flags, then the length as a big-endian uint32. */
-const envelopeHeaderBytes = 5;
 
 export interface GrpcUnaryFastPath {
   /** As the Connect fast path's: returns `router` wrapped so that its unary methods are known here too. */
@@ -78,13 +71,13 @@ export interface GrpcUnaryFastPath {
 
 /** Creates the fast path; register services through `learnFrom(router)`, then call `serve` per request. */
 export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): GrpcUnaryFastPath {
-  const routes = createUnaryRoutes(options);
+  const routes = createFastPathRoutes("unary", options);
   const { limits, runningCalls } = routes;
   const shutdownSignal = options.shutdownSignal;
 
   const answer = async (
     route: UnaryRoute,
-    context: ConnectUnaryContext,
+    context: FastPathContext,
     request: NodeRequest,
     response: NodeResponse,
     requestId: string,
@@ -94,7 +87,13 @@ export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): G
     const trailer = context.responseTrailer;
     let body: Uint8Array | undefined;
     try {
-      const input = await readUnaryMessage(request, options.readMaxBytes, requestId, serialization.getI(true).parse);
+      const input = await readEnvelopedMessage(request, {
+        maxBytes: options.readMaxBytes,
+        requestId,
+        parse: serialization.getI(true).parse,
+        methodKind: "unary",
+        skippedFlags: undefined,
+      });
       const output = create(spec.method.output, await spec.impl(input, context));
       let data = serialization.getO(true).serialize(output);
       let flags = 0;
@@ -144,7 +143,7 @@ export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): G
       }
       const accepted = headers["grpc-accept-encoding"];
       if (accepted !== undefined && typeof accepted !== "string") return undefined;
-      const context = new ConnectUnaryContext({
+      const context = new FastPathContext({
         method: route.spec.method,
         request,
         response,
@@ -162,143 +161,4 @@ export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): G
       return answer(route, context, request, response, requestId, compression);
     },
   };
-}
-
-/** connect-node's `webHeaderToNodeHeaders` for one `Headers` (lower-case names, repeated ones as arrays). */
-function nodeHeaders(header: Headers): OutgoingHttpHeaders {
-  const result: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  header.forEach((value, key) => {
-    const existing = result[key];
-    if (existing === undefined) result[key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else result[key] = [existing, value];
-  });
-  return result;
-}
-
-/**
- * Reads the body of a unary gRPC call and returns its one message, parsed, refusing it as connect's
- * pipe behind the request-size guard would (see the file comment for the errors, in their order).
- * `parse` runs as soon as an envelope is complete, as in connect, so a parse error wins over what
- * follows it. Listeners stay attached once settled, as in the Connect fast path's body reader.
- */
-function readUnaryMessage<T>(request: NodeRequest, maxBytes: number, requestId: string, parse: (data: Uint8Array) => T): Promise<T> {
-  const declared = Number.parseInt(singleHeader(request.headers["content-length"]) ?? "", 10);
-  if (Number.isFinite(declared) && declared - envelopeHeaderBytes > maxBytes) {
-    return Promise.reject(messageTooLargeError(declared - envelopeHeaderBytes, maxBytes, requestId));
-  }
-  return new Promise((resolve, reject) => {
-    const reader = new EnvelopeReader(maxBytes, requestId, parse);
-    let settled = false;
-    request.on("data", (chunk: Buffer) => {
-      if (settled) return;
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        settled = true;
-        reject(error);
-      }
-    });
-    request.once("end", () => {
-      if (settled) return;
-      settled = true;
-      try {
-        resolve(reader.finish());
-      } catch (error) {
-        reject(error);
-      }
-    });
-    request.once("error", (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    });
-    // Before "end" only when the client reset the stream mid-body.
-    request.once("close", () => {
-      if (settled) return;
-      settled = true;
-      reject(new ConnectError("the client went away before the request body ended", Code.Canceled));
-    });
-  });
-}
-
-/**
- * The request-size guard's checks, then connect's envelope decoder (`createEnvelopeDecoder`), then
- * connect's per-envelope steps up to `ensureSingle`, fed chunk by chunk. `push` throws the first error.
- */
-class EnvelopeReader<T> {
-  private total = 0;
-  /** The first envelope's header, as the guard collects it. */
-  private readonly prefix = new Uint8Array(envelopeHeaderBytes);
-  private pending: Buffer = Buffer.alloc(0);
-  /** The length of the envelope whose header was consumed and whose data is incomplete. */
-  private currentLength: number | undefined;
-  private currentFlags = 0;
-  private count = 0;
-  private message: T | undefined;
-
-  constructor(
-    private readonly maxBytes: number,
-    private readonly requestId: string,
-    private readonly parse: (data: Uint8Array) => T,
-  ) {}
-
-  push(chunk: Buffer): void {
-    // The request-size guard (guardRequestSize): the first envelope's declared length, then the count.
-    const before = this.total;
-    this.total += chunk.byteLength;
-    if (before < envelopeHeaderBytes) {
-      const copied = Math.min(envelopeHeaderBytes - before, chunk.byteLength);
-      this.prefix.set(chunk.subarray(0, copied), before);
-      if (before + copied === envelopeHeaderBytes) {
-        const declared = new DataView(this.prefix.buffer).getUint32(1);
-        if (declared > this.maxBytes) throw messageTooLargeError(declared, this.maxBytes, this.requestId);
-      }
-    }
-    if (this.total - envelopeHeaderBytes > this.maxBytes) throw messageTooLargeError(undefined, this.maxBytes, this.requestId);
-
-    // connect's decoder: every envelope complete in this chunk, or its readMaxBytes error first.
-    this.pending = this.pending.byteLength === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const envelopes: { flags: number; data: Uint8Array }[] = [];
-    for (;;) {
-      if (this.currentLength === undefined) {
-        if (this.pending.byteLength < envelopeHeaderBytes) break;
-        const length = this.pending.readUInt32BE(1);
-        if (length > this.maxBytes) {
-          throw new ConnectError(`message size ${length} is larger than configured readMaxBytes ${this.maxBytes}`, Code.ResourceExhausted);
-        }
-        this.currentFlags = this.pending[0];
-        this.currentLength = length;
-        this.pending = this.pending.subarray(envelopeHeaderBytes);
-      }
-      if (this.pending.byteLength < this.currentLength) break;
-      envelopes.push({ flags: this.currentFlags, data: this.pending.subarray(0, this.currentLength) });
-      this.pending = this.pending.subarray(this.currentLength);
-      this.currentLength = undefined;
-    }
-
-    // transformDecompressEnvelope (no request compression on this path), transformParseEnvelope, ensureSingle.
-    for (const { flags, data } of envelopes) {
-      if ((flags & compressedFlag) === compressedFlag) {
-        throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-      }
-      const message = this.parse(data);
-      this.count += 1;
-      if (this.count > 1) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
-      this.message = message;
-    }
-  }
-
-  /** The body ended: its one message, or connect's error for what is missing. */
-  finish(): T {
-    if (this.pending.byteLength > 0) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-    if (this.count === 0 || this.message === undefined) {
-      throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
-    }
-    return this.message;
-  }
-}
-
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(", ") : value;
 }

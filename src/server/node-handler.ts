@@ -4,10 +4,11 @@
  * the request id (header or generated, echoed as `x-request-id`), CORS and preflights, the
  * request-size guard that gives oversize bodies a proper ErrorInfo, extra plain-HTTP routes (the
  * playground), and in-flight tracking for graceful shutdown. Plain Connect unary calls are then served
- * by the Connect unary fast path (connect-unary-fast-path.ts) and plain gRPC unary calls over HTTP/2 by
- * the gRPC unary fast path (grpc-unary-fast-path.ts), which answer as connect would for a fraction of
- * the CPU; every other call goes to connect-node's own `universalRequestFromNodeRequest` /
- * `universalResponseToNodeResponse`, which do the protocol work.
+ * by the Connect unary fast path (connect-unary-fast-path.ts), plain gRPC unary calls over HTTP/2 by
+ * the gRPC unary fast path (grpc-unary-fast-path.ts) and plain Connect server-streaming calls by the
+ * Connect stream fast path (connect-stream-fast-path.ts), which answer as connect would for a fraction
+ * of the CPU and latency; every other call goes to connect-node's own `universalRequestFromNodeRequest`
+ * / `universalResponseToNodeResponse`, which do the protocol work.
  */
 import { createConnectRouter, createContextValues, Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import {
@@ -20,6 +21,7 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
+import { createConnectStreamFastPath } from "./connect-stream-fast-path.js";
 import { createConnectUnaryFastPath, type ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import type { CorsPolicy } from "./cors.js";
 import { createGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
@@ -56,12 +58,14 @@ export interface NodeHandlerOptions {
   connectUnaryFastPath?: boolean;
   /** The same for the gRPC unary fast path (plain gRPC unary calls over HTTP/2). */
   grpcUnaryFastPath?: boolean;
+  /** The same for the Connect stream fast path (plain Connect server-streaming calls). */
+  connectStreamFastPath?: boolean;
 }
 
 /** Request handler usable by both `http.createServer` and `http2.createServer`. */
 export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRequest, response: NodeResponse) => void {
-  // Typed as the fast path's options: the fast path answers as this router would, so the router gets
-  // only options the fast path mirrors.
+  // Typed as the fast paths' options: they answer as this router would, so the router gets only
+  // options the fast paths mirror.
   const routerOptions: ConnectUnaryFastPathOptions = {
     readMaxBytes: options.maxMessageBytes,
     shutdownSignal: options.shutdownSignal,
@@ -70,9 +74,11 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
   const router = createConnectRouter(routerOptions);
   const fastPath = options.connectUnaryFastPath === false ? undefined : createConnectUnaryFastPath(routerOptions);
   const grpcFastPath = options.grpcUnaryFastPath === false ? undefined : createGrpcUnaryFastPath(routerOptions);
+  const streamFastPath = options.connectStreamFastPath === false ? undefined : createConnectStreamFastPath(routerOptions);
   let learningRouter: ConnectRouter = router;
   if (fastPath) learningRouter = fastPath.learnFrom(learningRouter);
   if (grpcFastPath) learningRouter = grpcFastPath.learnFrom(learningRouter);
+  if (streamFastPath) learningRouter = streamFastPath.learnFrom(learningRouter);
   options.routes(learningRouter);
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
@@ -105,6 +111,7 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
     const answered =
       fastPath?.serve(request, response, path, requestId, contextValues) ??
       grpcFastPath?.serve(request, response, path, requestId, contextValues) ??
+      streamFastPath?.serve(request, response, path, requestId, contextValues) ??
       serveThroughConnect(handler, request, response, requestId, contextValues, options.maxMessageBytes);
     answered.catch((reason: unknown) => {
       const code = ConnectError.from(reason).code;

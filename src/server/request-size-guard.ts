@@ -21,8 +21,8 @@ export function isEnveloped(contentType: string | null): boolean {
 
 /**
  * The MESSAGE_TOO_LARGE error for a body of `size` bytes (undefined: counted past the limit, size not
- * known). Exported for the Connect unary fast path, which reads bodies itself and must refuse them with
- * exactly this error.
+ * known). Exported for the fast paths, which read bodies themselves and must refuse them with exactly
+ * this error.
  */
 export function messageTooLargeError(size: number | undefined, maxBytes: number, requestId: string): ConnectError {
   const sizeText = size === undefined ? "larger than" : `${size} bytes, more than`;

@@ -17,9 +17,9 @@ import { startVariant, type Variant } from "./fast-path-variant.js";
 const maxMessageBytes = 4096;
 const completePath = "/modelgate.v1.GatewayService/Complete";
 
-/** Both variants leave the gRPC fast path on: it never serves a Connect call. */
+/** Both variants leave the gRPC and stream fast paths on: they never serve a Connect unary call. */
 const startConnectVariant = (fastPath: boolean): Promise<Variant> =>
-  startVariant({ connectUnaryFastPath: fastPath, grpcUnaryFastPath: true }, maxMessageBytes);
+  startVariant({ connectUnaryFastPath: fastPath, grpcUnaryFastPath: true, connectStreamFastPath: true }, maxMessageBytes);
 
 interface Answer {
   status: number;

@@ -18,9 +18,9 @@ import { startVariant, type Variant } from "./fast-path-variant.js";
 const maxMessageBytes = 4096;
 const completePath = "/modelgate.v1.GatewayService/Complete";
 
-/** Both variants leave the Connect fast path on: it never serves a gRPC call. */
+/** Both variants leave the Connect fast paths on: they never serve a gRPC call. */
 const startGrpcVariant = (fastPath: boolean): Promise<Variant> =>
-  startVariant({ connectUnaryFastPath: true, grpcUnaryFastPath: fastPath }, maxMessageBytes);
+  startVariant({ connectUnaryFastPath: true, grpcUnaryFastPath: fastPath, connectStreamFastPath: true }, maxMessageBytes);
 
 type HeaderMap = Record<string, string | string[] | undefined>;
 

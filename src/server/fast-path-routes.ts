@@ -1,8 +1,8 @@
 /**
- * What both unary fast paths (Connect and gRPC) keep about the methods they may serve: the unary
- * methods registered on connect's router without options of their own, each with the implementation
- * object connect got and connect's serialisation for it, plus the calls running now, so one shutdown
- * listener aborts them all instead of one listener added and removed per call.
+ * What a fast path (Connect unary, gRPC unary, Connect server-streaming) keeps about the methods it may
+ * serve: the methods of its kind registered on connect's router without options of their own, each with
+ * the implementation object connect got and connect's serialisation for it, plus the calls running now,
+ * so one shutdown listener aborts them all instead of one listener added and removed per call.
  */
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createMethodImplSpec, createServiceImplSpec, type ConnectRouter, type MethodImplSpec } from "@connectrpc/connect";
@@ -12,38 +12,53 @@ import {
   validateReadWriteMaxBytes,
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
-import type { RunningCalls } from "./connect-unary-context.js";
+import type { RunningCalls } from "./fast-path-context.js";
 
-export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
+/** The method kinds a fast path serves: those whose request is one message. */
+export type FastPathKind = "unary" | "server_streaming";
 
-export interface UnaryRoute {
-  readonly spec: UnaryMethodSpec;
+export type MethodSpecOf<K extends FastPathKind> = Extract<MethodImplSpec, { kind: K }>;
+export type UnaryMethodSpec = MethodSpecOf<"unary">;
+export type ServerStreamingMethodSpec = MethodSpecOf<"server_streaming">;
+
+export interface FastPathRoute<K extends FastPathKind> {
+  readonly spec: MethodSpecOf<K>;
   readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
 }
 
-export interface UnaryRoutes {
+export type UnaryRoute = FastPathRoute<"unary">;
+export type ServerStreamingRoute = FastPathRoute<"server_streaming">;
+
+export interface FastPathRoutes<K extends FastPathKind> {
   /** connect's read/write limits for the router's `readMaxBytes` (compressMinBytes among them). */
   readonly limits: ReturnType<typeof validateReadWriteMaxBytes>;
   readonly runningCalls: RunningCalls;
   /** The route for a request path such as `/modelgate.v1.GatewayService/Complete`. */
-  get(path: string): UnaryRoute | undefined;
+  get(path: string): FastPathRoute<K> | undefined;
   /** Returns `router` wrapped so that what is registered through it is learned here too. */
   learnFrom(router: ConnectRouter): ConnectRouter;
 }
 
-export function createUnaryRoutes(options: { readMaxBytes: number; shutdownSignal: AbortSignal }): UnaryRoutes {
+/** The routes of the methods of `kind`, learnt from the router as they are registered. */
+export function createFastPathRoutes<K extends FastPathKind>(
+  kind: K,
+  options: { readMaxBytes: number; shutdownSignal: AbortSignal },
+): FastPathRoutes<K> {
   const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, undefined);
-  const routes = new Map<string, UnaryRoute>();
+  const routes = new Map<string, FastPathRoute<K>>();
   const runningCalls: RunningCalls = new Set();
   const shutdownSignal = options.shutdownSignal;
   shutdownSignal.addEventListener("abort", () => {
     for (const call of runningCalls) call.abort(shutdownSignal.reason);
   });
+  const isOfKind = (spec: MethodImplSpec): spec is MethodSpecOf<K> => spec.kind === kind;
   const learn = (spec: MethodImplSpec): void => {
-    if (spec.kind !== "unary") return;
-    routes.set(createMethodUrl("/", spec.method), {
+    // Read before narrowing: TypeScript cannot see `method` on an Extract of a generic kind.
+    const method = spec.method;
+    if (!isOfKind(spec)) return;
+    routes.set(createMethodUrl("/", method), {
       spec,
-      serialization: createMethodSerializationLookup(spec.method, undefined, undefined, limits),
+      serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
     });
   };
   return {

@@ -1,10 +1,11 @@
 /**
- * The connect `HandlerContext` of one call served by a unary fast path (Connect, or gRPC with
- * grpc-unary-fast-path.ts), and the sources of its signal: the client going away, the deadline
- * (`connect-timeout-ms` or `grpc-timeout`), and server shutdown, each with the reason connect gives (CANCELED, DEADLINE_EXCEEDED "the operation timed out", the shutdown signal's
- * reason). Unlike connect's context it is not aborted when the call ends: nothing listens by then (the
- * gateway's service releases its listener in a `finally`), and that reasonless abort is the DOMException
- * connect builds on every call.
+ * The connect `HandlerContext` of one call served by a fast path (the Connect and gRPC unary fast paths,
+ * and the Connect server-streaming one), and the sources of its signal: the client going away, the
+ * deadline (`connect-timeout-ms` or `grpc-timeout`), and server shutdown, each with the reason connect
+ * gives (CANCELED, DEADLINE_EXCEEDED "the operation timed out", the shutdown signal's reason). Unlike
+ * connect's context it is not aborted when the call ends: nothing listens by then (the gateway's service
+ * releases its listener in a `finally`), and that reasonless abort is the DOMException connect builds on
+ * every call.
  *
  * Why a class: the fast path exists to be cheap, and the server runs through tsx, whose esbuild
  * `keepNames` wraps every named closure in a `defineProperty` call each time it is created. Prototype
@@ -12,21 +13,24 @@
  * as `Headers`, the trailer, the URL) are getters that build them on first use. So, unlike connect's
  * plain-object context, this one must not be spread into a new object: its getters would be left behind.
  */
-import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import type { DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { IncomingHttpHeaders } from "node:http";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 
 /** What a shutdown aborts: the running fast-path calls (one shutdown listener for all of them). */
-export type RunningCalls = Set<ConnectUnaryContext>;
+export type RunningCalls = Set<FastPathContext>;
 
-export interface ConnectUnaryContextInit {
-  method: DescMethodUnary;
+/** The kinds of method a fast path serves: those whose request is one message. */
+export type FastPathMethod = DescMethodUnary | DescMethodServerStreaming;
+
+export interface FastPathContextInit {
+  method: FastPathMethod;
   request: NodeRequest;
   response: NodeResponse;
   /** connect's name of the protocol: "connect" or "grpc". */
   protocolName: string;
-  /** The response's content type as connect sets it (e.g. `application/proto`, `application/grpc+proto`). */
+  /** The response's content type as connect sets it (e.g. `application/proto`, `application/connect+json`). */
   responseContentType: string;
   /** Whether the call's messages are binary protobuf (else JSON). */
   binary: boolean;
@@ -41,8 +45,8 @@ export interface ConnectUnaryContextInit {
 const noTimeout = (): undefined => undefined;
 
 /** One fast-path call's context; `finish()` it when the call is over. */
-export class ConnectUnaryContext implements HandlerContext {
-  readonly method: DescMethodUnary;
+export class FastPathContext implements HandlerContext {
+  readonly method: FastPathMethod;
   readonly service: DescService;
   readonly protocolName: string;
   readonly requestMethod = "POST";
@@ -59,7 +63,7 @@ export class ConnectUnaryContext implements HandlerContext {
   private requestHeaderCache: Headers | undefined;
   private trailerCache: Headers | undefined;
 
-  constructor(init: ConnectUnaryContextInit) {
+  constructor(init: FastPathContextInit) {
     this.method = init.method;
     this.service = init.method.parent;
     this.protocolName = init.protocolName;
