@@ -16,6 +16,7 @@
 import type { DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { IncomingHttpHeaders } from "node:http";
+import type { AdoptableSignal, AdoptedSignal } from "./adoptable-signal.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 
 /** What a shutdown aborts: the running fast-path calls (one shutdown listener for all of them). */
@@ -45,7 +46,7 @@ export interface FastPathContextInit {
 const noTimeout = (): undefined => undefined;
 
 /** One fast-path call's context; `finish()` it when the call is over. */
-export class FastPathContext implements HandlerContext {
+export class FastPathContext implements HandlerContext, AdoptableSignal {
   readonly method: FastPathMethod;
   readonly service: DescService;
   readonly protocolName: string;
@@ -62,6 +63,8 @@ export class FastPathContext implements HandlerContext {
   private finished = false;
   private requestHeaderCache: Headers | undefined;
   private trailerCache: Headers | undefined;
+  /** Set while a call scope has adopted the signal (adoptable-signal.ts): every abort reason goes through it. */
+  private mapReason: ((reason: unknown) => unknown) | undefined;
 
   constructor(init: FastPathContextInit) {
     this.method = init.method;
@@ -115,11 +118,24 @@ export class FastPathContext implements HandlerContext {
     return new URL(request.url ?? "", `${encrypted ? "https" : "http"}://${authority}`).toString();
   }
 
-  /** Aborts the signal with `reason`, unless the call is over or the signal aborted already. */
+  /** Aborts the signal with `reason` (mapped, while adopted), unless the call is over or the signal aborted already. */
   abort(reason: unknown): void {
-    if (this.finished || this.signal.aborted) return;
-    this.release();
-    this.controller.abort(reason);
+    this.abortAsIs(this.mapReason === undefined ? reason : this.mapReason(reason));
+  }
+
+  /**
+   * Unary calls only: a stream's writer and error path read this signal's reason as connect's, so a
+   * streaming call's scope links its own controller instead.
+   */
+  adoptSignal(mapReason: (reason: unknown) => unknown): AdoptedSignal | undefined {
+    if (this.method.methodKind !== "unary" || this.finished || this.signal.aborted) return undefined;
+    this.mapReason = mapReason;
+    return {
+      abort: (reason) => this.abortAsIs(reason),
+      release: () => {
+        this.mapReason = undefined;
+      },
+    };
   }
 
   /** The call is over: stops the deadline timer and leaves the running calls; the signal stays as it is. */
@@ -127,6 +143,12 @@ export class FastPathContext implements HandlerContext {
     if (this.finished) return;
     this.finished = true;
     this.release();
+  }
+
+  private abortAsIs(reason: unknown): void {
+    if (this.finished || this.signal.aborted) return;
+    this.release();
+    this.controller.abort(reason);
   }
 
   private abortForDeadline(): void {
