@@ -28,6 +28,12 @@ export interface AttemptSlot {
   watch(ms: number, which: "first-token" | "idle"): void;
   /** Disarms the watchdog (while the client, not the provider, is the slow side). */
   unwatch(): void;
+  /**
+   * `promise`, or a rejection with the abort reason as soon as the attempt aborts: the engine moves on
+   * at once even if an adapter ignores its signal (the upstream call is still aborted through it).
+   * One race at a time per slot; it needs no listener on the signal (see `abort`).
+   */
+  race<T>(promise: Promise<T>): Promise<T>;
 }
 
 /** The slot with what only the walker touches. */
@@ -40,6 +46,10 @@ export interface SlotState extends AttemptSlot {
   stopWatchdog?: () => void;
   detach: () => void;
   settled: boolean;
+  /** Aborts the attempt. Every abort goes through here, so a pending `race` learns of it directly. */
+  abort(reason: AttemptAbort): void;
+  /** The reject of the pending `race`, if one is waiting. */
+  pendingRace?: (reason: unknown) => void;
 }
 
 /**
@@ -66,14 +76,21 @@ export function openAttemptSlot(options: {
   const deployment = planned.deployment;
   const timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
   const controller = new AbortController();
-  const onCallerAbort = (): void => controller.abort(new AttemptAbort(callerAbortCause(clock, context)));
+  const abort = (reason: AttemptAbort): void => {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    const reject = slot.pendingRace;
+    slot.pendingRace = undefined;
+    reject?.(reason);
+  };
+  const onCallerAbort = (): void => abort(new AttemptAbort(callerAbortCause(clock, context)));
   context.signal.addEventListener("abort", onCallerAbort, { once: true });
   const untilDeadline = context.deadlineAt - now;
   const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
   // Timers through startTimer (clock.setTimer), not sleep + AbortController: the watchdog is re-armed on every
   // stream delta, so its cost is per delta, not per request.
   const stopTotal = startTimer(clock, Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), () =>
-    controller.abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
+    abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
   );
   const slot: SlotState = {
     planned,
@@ -87,6 +104,7 @@ export function openAttemptSlot(options: {
     controller,
     stopTotal,
     settled: false,
+    abort,
     detach: () => context.signal.removeEventListener("abort", onCallerAbort),
     unwatch() {
       slot.stopWatchdog?.();
@@ -96,7 +114,26 @@ export function openAttemptSlot(options: {
       slot.stopWatchdog?.();
       slot.stopWatchdog = undefined;
       if (slot.settled) return;
-      slot.stopWatchdog = startTimer(clock, ms, () => controller.abort(new AttemptAbort("attempt-timeout", which)));
+      slot.stopWatchdog = startTimer(clock, ms, () => abort(new AttemptAbort("attempt-timeout", which)));
+    },
+    race<T>(promise: Promise<T>): Promise<T> {
+      if (controller.signal.aborted) {
+        promise.catch(() => undefined);
+        return Promise.reject(controller.signal.reason);
+      }
+      return new Promise<T>((resolve, reject) => {
+        slot.pendingRace = reject;
+        promise.then(
+          (value) => {
+            if (slot.pendingRace === reject) slot.pendingRace = undefined;
+            resolve(value);
+          },
+          (error: unknown) => {
+            if (slot.pendingRace === reject) slot.pendingRace = undefined;
+            reject(error);
+          },
+        );
+      });
     },
   };
   if (context.signal.aborted) onCallerAbort();

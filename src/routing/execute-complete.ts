@@ -3,7 +3,6 @@
  */
 import type { CallContext, GatewayRequest, GatewayResult, GatewayWarning } from "../gateway/types.js";
 import type { CompleteResult } from "../providers/spec.js";
-import { raceWithAbort } from "./attempt-abort.js";
 import { createAttemptWalker } from "./attempt-walker.js";
 import { buildModelCall } from "./build-model-call.js";
 import type { EngineRuntime } from "./engine-runtime.js";
@@ -33,7 +32,7 @@ export async function executeComplete(
           shadowDecided = true;
           shadow = runtime.shadow.start(plan, request);
         }
-        result = await raceWithAbort(pending, slot.signal);
+        result = await slot.race(pending);
       } catch (error) {
         await walker.failed(slot, walker.classify(slot, error));
         await walker.release(slot);

@@ -12,7 +12,6 @@
  */
 import type { CallContext, GatewayEvent, GatewayRequest, GatewayWarning } from "../gateway/types.js";
 import { ProviderError, type StreamPart } from "../providers/spec.js";
-import { raceWithAbort } from "./attempt-abort.js";
 import { createAttemptWalker } from "./attempt-walker.js";
 import { buildModelCall } from "./build-model-call.js";
 import type { EngineRuntime } from "./engine-runtime.js";
@@ -77,7 +76,7 @@ export async function* executeStream(
         try {
           for (;;) {
             if (attemptTtftMs !== undefined) slot.watch(slot.timeouts.idleMs, "idle");
-            const step = await raceWithAbort(iterator.next(), slot.signal);
+            const step = await slot.race(iterator.next());
             if (attemptTtftMs !== undefined) slot.unwatch();
             if (step.done === true) {
               throw new ProviderError("malformed-response", "The provider's stream ended without a finish.");
