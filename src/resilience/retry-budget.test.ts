@@ -59,4 +59,17 @@ describe("createRetryBudget", () => {
     expect(budget.usage()).toEqual({ requests: 0, retries: 0 });
     expect(budget.tryAcquireRetry()).toBe(false);
   });
+
+  it("holds about one window of timestamps however many requests pass without a retry", async () => {
+    const clock = createFakeClock({ start: 0 });
+    const budget = createRetryBudget({ ratio: 0.2, minRetries: 0, windowMs: 1_000, clock });
+    // 100 requests per millisecond-step for 10 s: a healthy upstream, so nothing ever asks for a retry.
+    for (let step = 0; step < 10_000; step += 1) {
+      for (let index = 0; index < 10; index += 1) budget.recordRequest();
+      await clock.advance(1);
+    }
+    // One window is 10,000 requests; pruning leaves at most as much again before it compacts.
+    expect(budget.heldTimestamps()).toBeLessThanOrEqual(20_100);
+    expect(budget.usage().requests).toBeLessThanOrEqual(10_010);
+  });
 });

@@ -18,6 +18,8 @@ export interface RetryBudget {
   tryAcquireRetry(): boolean;
   /** Requests and retries in the current window. */
   usage(): { requests: number; retries: number };
+  /** Timestamps held, for tests: at most about one window's worth plus the pruning slack. */
+  heldTimestamps(): number;
 }
 
 export interface RetryBudgetOptions {
@@ -28,30 +30,39 @@ export interface RetryBudgetOptions {
   clock: Clock;
 }
 
-/** A sliding log of timestamps, pruned from the front: amortized O(1) per event. */
-function createTimeLog(): { add(at: number): void; count(from: number): number } {
+/**
+ * A sliding log of timestamps, pruned from the front on every add and count: amortized O(1) per event,
+ * and never longer than one window. (Pruning only on count let the request log grow without bound: it
+ * is counted only when a retry is asked for, which on a healthy upstream is never.)
+ */
+function createTimeLog(windowMs: number): { add(at: number): void; count(from: number): number; size(): number } {
   const times: number[] = [];
   let head = 0;
+  const prune = (from: number): void => {
+    while (head < times.length && times[head] < from) head += 1;
+    if (head > 1_024 && head * 2 > times.length) {
+      times.splice(0, head);
+      head = 0;
+    }
+  };
   return {
     add(at) {
+      prune(at - windowMs);
       times.push(at);
     },
     count(from) {
-      while (head < times.length && times[head] < from) head += 1;
-      if (head > 1_024 && head * 2 > times.length) {
-        times.splice(0, head);
-        head = 0;
-      }
+      prune(from);
       return times.length - head;
     },
+    size: () => times.length,
   };
 }
 
 /** Creates an in-process retry budget. */
 export function createRetryBudget(options: RetryBudgetOptions): RetryBudget {
   const windowMs = options.windowMs ?? 10_000;
-  const requests = createTimeLog();
-  const retries = createTimeLog();
+  const requests = createTimeLog(windowMs);
+  const retries = createTimeLog(windowMs);
   const usage = (): { requests: number; retries: number } => {
     const from = options.clock.now() - windowMs;
     return { requests: requests.count(from), retries: retries.count(from) };
@@ -68,5 +79,6 @@ export function createRetryBudget(options: RetryBudgetOptions): RetryBudget {
       return true;
     },
     usage,
+    heldTimestamps: () => requests.size() + retries.size(),
   };
 }
