@@ -9,6 +9,7 @@
  * The schema calls `budgetMinRetries` "concurrent"; with sequential requests a concurrency floor
  * would never bind, so it is applied as a per-window floor instead.
  */
+import { TimestampRing } from "../state/timestamp-ring.js";
 import type { Clock } from "./clock.js";
 
 export interface RetryBudget {
@@ -18,7 +19,7 @@ export interface RetryBudget {
   tryAcquireRetry(): boolean;
   /** Requests and retries in the current window. */
   usage(): { requests: number; retries: number };
-  /** Timestamps held, for tests: at most about one window's worth plus the pruning slack. */
+  /** Timestamps the logs have room for, for tests: about one window's worth, rounded up to a power of two. */
   heldTimestamps(): number;
 }
 
@@ -31,30 +32,22 @@ export interface RetryBudgetOptions {
 }
 
 /**
- * A sliding log of timestamps, pruned from the front on every add and count: amortized O(1) per event,
- * and never longer than one window. (Pruning only on count let the request log grow without bound: it
- * is counted only when a retry is asked for, which on a healthy upstream is never.)
+ * A sliding log of timestamps, pruned on every add and count, so it never holds more than one window.
+ * (Pruning only on count let the request log grow without bound: it is counted only when a retry is
+ * asked for, which on a healthy upstream is never.) A ring, for the reason in timestamp-ring.ts.
  */
 function createTimeLog(windowMs: number): { add(at: number): void; count(from: number): number; size(): number } {
-  const times: number[] = [];
-  let head = 0;
-  const prune = (from: number): void => {
-    while (head < times.length && times[head] < from) head += 1;
-    if (head > 1_024 && head * 2 > times.length) {
-      times.splice(0, head);
-      head = 0;
-    }
-  };
+  const ring = new TimestampRing();
   return {
     add(at) {
-      prune(at - windowMs);
-      times.push(at);
+      ring.pruneBefore(at - windowMs);
+      ring.push(at);
     },
     count(from) {
-      prune(from);
-      return times.length - head;
+      ring.pruneBefore(from);
+      return ring.length;
     },
-    size: () => times.length,
+    size: () => ring.capacity,
   };
 }
 

@@ -3,30 +3,14 @@
  * completion before another starts, so compare-and-set needs no locks here.
  */
 import { createLatencyWindow, type LatencyWindow } from "../stats/latency-window.js";
+import { TimestampRing } from "./timestamp-ring.js";
 import { initialBreakerRecord, type BreakerRecord, type OutcomeCounts, type StateStore } from "./state-store.js";
 
-interface OutcomeLog {
-  at: number[];
-  failed: boolean[];
-  head: number;
-  /** Failures between head and the end, kept as outcomes enter and leave: O(1) counts. */
-  failures: number;
-}
-
-function prune(log: OutcomeLog, from: number): void {
-  while (log.head < log.at.length && log.at[log.head] <= from) {
-    if (log.failed[log.head]) log.failures -= 1;
-    log.head += 1;
-  }
-  if (log.head > 1_024 && log.head * 2 > log.at.length) {
-    log.at.splice(0, log.head);
-    log.failed.splice(0, log.head);
-    log.head = 0;
-  }
-}
+/** An outcome log: outcomes in the window, failures flagged (timestamp-ring.ts says why a ring). */
+type OutcomeLog = TimestampRing;
 
 function count(log: OutcomeLog): OutcomeCounts {
-  return { total: log.at.length - log.head, failures: log.failures };
+  return { total: log.length, failures: log.flaggedCount };
 }
 
 /** Creates an empty in-memory store. */
@@ -40,7 +24,7 @@ export function createMemoryStore(options: { latencySamples?: number } = {}): St
   const outcomeLog = (key: string): OutcomeLog => {
     let log = outcomes.get(key);
     if (log === undefined) {
-      log = { at: [], failed: [], head: 0, failures: 0 };
+      log = new TimestampRing();
       outcomes.set(key, log);
     }
     return log;
@@ -59,15 +43,13 @@ export function createMemoryStore(options: { latencySamples?: number } = {}): St
     },
     async recordOutcome(key, at, failed, windowMs) {
       const log = outcomeLog(key);
-      log.at.push(at);
-      log.failed.push(failed);
-      if (failed) log.failures += 1;
-      prune(log, at - windowMs);
+      log.push(at, failed);
+      log.pruneThrough(at - windowMs);
       return count(log);
     },
     async readOutcomes(key, at, windowMs) {
       const log = outcomeLog(key);
-      prune(log, at - windowMs);
+      log.pruneThrough(at - windowMs);
       return count(log);
     },
     async clearOutcomes(key) {
