@@ -14,6 +14,7 @@ import type {
   Usage,
   CallWarning,
 } from "../providers/spec.js";
+import type { CallSignal } from "../providers/call-signal.js";
 
 export type RoutingStrategy =
   | "priority"
@@ -56,7 +57,7 @@ export interface GatewayRequest {
 /** Per-call context the server hands the engine. */
 export interface CallContext {
   /** Aborted when the caller cancels, the deadline passes or the server shuts down. */
-  signal: AbortSignal;
+  signal: CallSignal;
   /** Absolute deadline in the engine clock's milliseconds (Date.now() based). */
   deadlineAt: number;
   /** When the server received the request, same clock. */

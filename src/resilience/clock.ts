@@ -3,13 +3,14 @@
  * `Clock`, so tests can run retries, back-off, deadlines and breaker open periods on virtual time
  * (cockatiel and Envoy test their breakers the same way).
  */
+import type { CallSignal } from "../providers/call-signal.js";
 
 /** The engine's view of time: a millisecond wall clock and a cancellable sleep. */
 export interface Clock {
   /** Milliseconds since the epoch (the same scale as `CallContext.deadlineAt`). */
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: CallSignal): Promise<void>;
   /**
    * Calls `callback` after `ms` unless the returned function is called first: the cheap form of `sleep`
    * for per-request timers (no promise, no AbortController, no listener). Optional so a clock can be a
@@ -30,7 +31,7 @@ export function startTimer(clock: Clock, ms: number, callback: () => void): () =
   return () => stop.abort(timerStopped);
 }
 
-function abortReason(signal: AbortSignal): unknown {
+function abortReason(signal: CallSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
 }
 
@@ -45,7 +46,7 @@ export const systemClock: Clock = {
       }
       const onAbort = (): void => {
         clearTimeout(timer);
-        reject(abortReason(signal as AbortSignal));
+        reject(abortReason(signal as CallSignal));
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);
@@ -137,7 +138,7 @@ export function createFakeClock(options: { start?: number; autoAdvance?: boolean
         const onAbort = (): void => {
           const index = timers.indexOf(timer);
           if (index !== -1) timers.splice(index, 1);
-          reject(abortReason(signal as AbortSignal));
+          reject(abortReason(signal as CallSignal));
         };
         signal?.addEventListener("abort", onAbort, { once: true });
         timers.push(timer);

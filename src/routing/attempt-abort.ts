@@ -1,3 +1,4 @@
+import type { CallSignal } from "../providers/spec.js";
 /**
  * Why an attempt's AbortController fired. The engine aborts an attempt for four reasons and must
  * tell them apart afterwards: the caller's deadline passed (DEADLINE_EXCEEDED, stop), the caller
@@ -25,7 +26,7 @@ export class AttemptAbort extends Error {
  * moves on at once even if an adapter ignores its signal (the upstream call is still aborted through
  * the same signal).
  */
-export function raceWithAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceWithAbort<T>(promise: Promise<T>, signal: CallSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
     return Promise.reject(signal.reason);

@@ -1,11 +1,11 @@
 /**
- * One upstream attempt's mechanics: its AbortController (linked to the caller's signal), its total
+ * One upstream attempt's mechanics: its abort signal (an AbortLatch, linked to the caller's signal), its total
  * timer (the attempt's total timeout or the caller's deadline, whichever comes first), and the stream
  * watchdog (first-token, then idle). Every abort carries an `AttemptAbort` saying why, so the walker
  * can tell a deadline from a cancel from a provider timeout.
  */
 import { GatewayError, type CallContext } from "../gateway/types.js";
-import type { AttemptTimeouts, ProviderAdapter } from "../providers/spec.js";
+import { AbortLatch, type AttemptTimeouts, type CallSignal, type ProviderAdapter } from "../providers/spec.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import { startTimer, type Clock } from "../resilience/clock.js";
 import { AttemptAbort } from "./attempt-abort.js";
@@ -21,7 +21,7 @@ export interface AttemptSlot {
   /** 0 for the first try on this deployment. */
   readonly retry: number;
   /** Aborted on deadline, client cancel, attempt timeout, or release. */
-  readonly signal: AbortSignal;
+  readonly signal: CallSignal;
   readonly timeouts: AttemptTimeouts;
   readonly startedAt: number;
   /** (Re)arms the stream watchdog: aborts the attempt as a timeout unless re-armed within `ms`. */
@@ -39,7 +39,8 @@ export interface AttemptSlot {
 /** The slot with what only the walker touches. */
 export interface SlotState extends AttemptSlot {
   permit: BreakerPermit;
-  controller: AbortController;
+  /** The attempt's signal and its abort, in one (call-signal.ts says why not an AbortController). */
+  latch: AbortLatch;
   /** Cancels the total timer. */
   stopTotal: () => void;
   /** Cancels the armed watchdog, if any. */
@@ -75,10 +76,10 @@ export function openAttemptSlot(options: {
   const now = clock.now();
   const deployment = planned.deployment;
   const timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
-  const controller = new AbortController();
+  const latch = new AbortLatch();
   const abort = (reason: AttemptAbort): void => {
-    if (controller.signal.aborted) return;
-    controller.abort(reason);
+    if (latch.aborted) return;
+    latch.abort(reason);
     const reject = slot.pendingRace;
     slot.pendingRace = undefined;
     reject?.(reason);
@@ -97,11 +98,11 @@ export function openAttemptSlot(options: {
     deployment,
     adapter,
     retry,
-    signal: controller.signal,
+    signal: latch,
     timeouts,
     startedAt: now,
     permit,
-    controller,
+    latch,
     stopTotal,
     settled: false,
     abort,
@@ -117,9 +118,9 @@ export function openAttemptSlot(options: {
       slot.stopWatchdog = startTimer(clock, ms, () => abort(new AttemptAbort("attempt-timeout", which)));
     },
     race<T>(promise: Promise<T>): Promise<T> {
-      if (controller.signal.aborted) {
+      if (latch.aborted) {
         promise.catch(() => undefined);
-        return Promise.reject(controller.signal.reason);
+        return Promise.reject(latch.reason);
       }
       return new Promise<T>((resolve, reject) => {
         slot.pendingRace = reject;

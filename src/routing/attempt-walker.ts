@@ -321,7 +321,7 @@ export function createAttemptWalker(options: WalkerOptions): AttemptWalker {
 
     async release(slot) {
       const state = slot as SlotState;
-      if (!state.controller.signal.aborted) state.abort(new AttemptAbort("canceled"));
+      if (!state.latch.aborted) state.abort(new AttemptAbort("canceled"));
       if (state.settled) return;
       await record(state, "canceled", { reason: "CANCELED", billed: false });
       await runtime.breakerFor(state.deployment.name).onIgnored(state.permit);

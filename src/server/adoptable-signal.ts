@@ -11,9 +11,15 @@
  * connect's own contexts (streams on the main port) do not offer this; the scope links to them as before.
  */
 import type { HandlerContext } from "@connectrpc/connect";
+import type { CallSignal } from "../providers/spec.js";
 
 /** What a context hands the scope that adopted its signal. */
 export interface AdoptedSignal {
+  /**
+   * The signal to hand the engine: it aborts whenever the context's would, with the mapped reason. A
+   * cheap `CallSignal`; the context builds its DOM `AbortSignal` only if something reads `context.signal`.
+   */
+  signal: CallSignal;
   /** Aborts the context's signal with `reason` as is (unless it aborted already). */
   abort(reason: unknown): void;
   /** The scope is over: later aborts carry the context's own reasons again, unmapped. */

@@ -35,7 +35,7 @@ function context(controller: AbortController, adoptable: boolean): TestContext {
       ? {
           adoptSignal(map: (reason: unknown) => unknown): AdoptedSignal {
             mapReason = map;
-            return { abort: abortAsIs, release: () => (mapReason = undefined) };
+            return { signal: controller.signal, abort: abortAsIs, release: () => (mapReason = undefined) };
           },
         }
       : {}),

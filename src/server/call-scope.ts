@@ -8,7 +8,7 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { toConnectError } from "../errors/to-connect-error.js";
 import { GatewayError, type CallContext, type RouteRecord } from "../gateway/types.js";
-import type { Usage } from "../providers/spec.js";
+import { AbortLatch, type CallSignal, type Usage } from "../providers/spec.js";
 import { asAdoptableSignal } from "./adoptable-signal.js";
 import { isUsableRequestId } from "./convert-request.js";
 import { requestIdHeader, requestIdKey } from "./request-id.js";
@@ -156,26 +156,26 @@ export function openCallScope(method: string, context: HandlerContext, settings:
 }
 
 /** The call's signal, its abort with a reason of the scope's, and the release of its link to the context. */
-interface CallSignal {
-  signal: AbortSignal;
+interface ScopeSignal {
+  signal: CallSignal;
   abort(reason: GatewayError): void;
   release(): void;
 }
 
 /**
  * The signal the engine gets: the context's own, adopted, when the context offers that (adoptable-signal.ts
- * says why), else a controller of ours linked to it. Either way it aborts with a GatewayError.
+ * says why), else a latch of ours linked to it. Either way it aborts with a GatewayError.
  */
-function callSignal(context: HandlerContext): CallSignal {
+function callSignal(context: HandlerContext): ScopeSignal {
   const adopted = asAdoptableSignal(context)?.adoptSignal((reason) => gatewayErrorForAbort(reason));
-  if (adopted !== undefined) return { signal: context.signal, abort: adopted.abort, release: adopted.release };
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(gatewayErrorForAbort(context.signal.reason));
+  if (adopted !== undefined) return adopted;
+  const latch = new AbortLatch();
+  const onAbort = (): void => latch.abort(gatewayErrorForAbort(context.signal.reason));
   if (context.signal.aborted) onAbort();
   else context.signal.addEventListener("abort", onAbort, { once: true });
   return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
+    signal: latch,
+    abort: (reason) => latch.abort(reason),
     release: () => context.signal.removeEventListener("abort", onAbort),
   };
 }
@@ -189,7 +189,7 @@ function pickHeaderId(context: HandlerContext): string {
  * When the call's signal fired, an engine may surface the abort as some generic error; report what
  * actually happened instead: the deadline, the client's cancel, or the shutdown.
  */
-function abortAwareError(error: unknown, signal: AbortSignal): unknown {
+function abortAwareError(error: unknown, signal: CallSignal): unknown {
   if (!signal.aborted) return error;
   const reason = gatewayErrorForAbort(signal.reason, error);
   if (error instanceof GatewayError) {

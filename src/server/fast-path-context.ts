@@ -16,6 +16,7 @@
 import type { DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { IncomingHttpHeaders } from "node:http";
+import { AbortLatch } from "../providers/spec.js";
 import type { AdoptableSignal, AdoptedSignal } from "./adoptable-signal.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 
@@ -51,13 +52,14 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
   readonly service: DescService;
   readonly protocolName: string;
   readonly requestMethod = "POST";
-  readonly signal: AbortSignal;
   readonly timeoutMs: () => number | undefined;
   readonly responseHeader: Headers;
   readonly values: ContextValues;
   readonly binary: boolean;
   private readonly request: NodeRequest;
-  private readonly controller = new AbortController();
+  /** The call's abort state; the DOM signal below is built from it only if someone reads `signal`. */
+  private readonly latch = new AbortLatch();
+  private controller: AbortController | undefined;
   private readonly runningCalls: RunningCalls;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private finished = false;
@@ -73,7 +75,6 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
     this.request = init.request;
     this.values = init.values;
     this.binary = init.binary;
-    this.signal = this.controller.signal;
     this.runningCalls = init.runningCalls;
     this.responseHeader = new Headers({ "content-type": init.responseContentType });
 
@@ -95,6 +96,20 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
       if (timeoutMs <= 0) this.abortForDeadline();
       else this.deadlineTimer = setTimeout(() => this.abortForDeadline(), timeoutMs);
     }
+  }
+
+  /**
+   * connect's `HandlerContext.signal`, built on first read (call-signal.ts says why it is worth not
+   * building): the gateway's own service reads the latch it adopts instead.
+   */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.latch.aborted) controller.abort(this.latch.reason);
+      else this.latch.addEventListener("abort", () => controller.abort(this.latch.reason));
+    }
+    return this.controller.signal;
   }
 
   get requestHeader(): Headers {
@@ -128,9 +143,10 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
    * streaming call's scope links its own controller instead.
    */
   adoptSignal(mapReason: (reason: unknown) => unknown): AdoptedSignal | undefined {
-    if (this.method.methodKind !== "unary" || this.finished || this.signal.aborted) return undefined;
+    if (this.method.methodKind !== "unary" || this.finished || this.latch.aborted) return undefined;
     this.mapReason = mapReason;
     return {
+      signal: this.latch,
       abort: (reason) => this.abortAsIs(reason),
       release: () => {
         this.mapReason = undefined;
@@ -146,9 +162,9 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
   }
 
   private abortAsIs(reason: unknown): void {
-    if (this.finished || this.signal.aborted) return;
+    if (this.finished || this.latch.aborted) return;
     this.release();
-    this.controller.abort(reason);
+    this.latch.abort(reason);
   }
 
   private abortForDeadline(): void {

@@ -14,6 +14,7 @@ import type {
   RouteRecord,
 } from "../../src/gateway/types.js";
 import { GatewayError } from "../../src/gateway/types.js";
+import type { CallSignal } from "../../src/providers/spec.js";
 
 export interface FakeEngine extends CompletionEngine {
   readonly calls: { request: GatewayRequest; context: CallContext }[];
@@ -46,7 +47,7 @@ function route(request: GatewayRequest): RouteRecord {
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CallSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
@@ -65,7 +66,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
   const calls: FakeEngine["calls"] = [];
   let abortWaiters: ((reason: unknown) => void)[] = [];
 
-  const watchAbort = (signal: AbortSignal): void => {
+  const watchAbort = (signal: CallSignal): void => {
     signal.addEventListener(
       "abort",
       () => {
@@ -77,7 +78,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
     );
   };
 
-  const misbehave = async (request: GatewayRequest, signal: AbortSignal): Promise<void> => {
+  const misbehave = async (request: GatewayRequest, signal: CallSignal): Promise<void> => {
     if (request.model.startsWith("fail:")) {
       const reason = request.model.slice("fail:".length) as ErrorReason;
       throw new GatewayError(reason, `fake failure ${reason}`, {

@@ -3,6 +3,7 @@ import type { AttemptTimeouts } from "../spec.js";
 import { joinUrlPath } from "./join-url-path.js";
 import { toProviderError, type AbortSources } from "./network-error.js";
 import { UpstreamExchange, type ResponseHead } from "./upstream-exchange.js";
+import type { CallSignal } from "../call-signal.js";
 
 /** One upstream HTTP response. `body` and `text()` each consume the body: use one of them, once. */
 export interface UpstreamResponse {
@@ -21,7 +22,7 @@ export interface PooledRequestOptions {
   headers: Record<string, string>;
   body?: string;
   /** The caller's signal: aborting it aborts the upstream request (`canceled`). */
-  signal: AbortSignal;
+  signal: CallSignal;
   timeouts: AttemptTimeouts;
 }
 

@@ -4,8 +4,7 @@
  * was sent, whether and when it was aborted — so tests can assert attempt order, retry timing and
  * that aborts reach the upstream call. Like the AI SDK's mock model, but time-aware.
  */
-import {
-  ProviderError,
+import { ProviderError,
   type CompleteResult,
   type ModelCall,
   type ProviderAdapter,
@@ -14,6 +13,7 @@ import {
   type StreamPart,
   type ToolCall,
   type Usage,
+  type CallSignal,
 } from "../../providers/spec.js";
 import type { Clock } from "../../resilience/clock.js";
 
@@ -110,7 +110,7 @@ export function createFakeAdapter(options: FakeAdapterOptions): FakeAdapter {
     return entry[Math.min(index, entry.length - 1)];
   };
 
-  async function* replay(record: FakeCallRecord, script: FakeScript, signal: AbortSignal): AsyncGenerator<StreamPart> {
+  async function* replay(record: FakeCallRecord, script: FakeScript, signal: CallSignal): AsyncGenerator<StreamPart> {
     const onAbort = (): void => {
       record.abortedAt ??= clock.now();
     };

@@ -9,6 +9,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { Metadata } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
+import { AbortLatch } from "../../providers/spec.js";
 import type { AdoptableSignal } from "../adoptable-signal.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "../request-id.js";
 import { headersFromMetadata, metadataFromHeaders } from "./grpc-js-status.js";
@@ -52,16 +53,27 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
   const requestHeader = headersFromMetadata(call.metadata);
   const requestId = pickRequestId(requestHeader.get(requestIdHeader));
   // A context of our own rather than connect's createHandlerContext: that one links three AbortControllers
-  // (deadline, request, shutdown) per call, and grpc-js already tells us about cancels. Here one controller
-  // is fed by grpc-js's "cancelled", one deadline timer and the shutdown signal.
-  const controller = new AbortController();
+  // (deadline, request, shutdown) per call, and grpc-js already tells us about cancels. Here one latch
+  // is fed by grpc-js's "cancelled", one deadline timer and the shutdown signal, and the DOM signal
+  // connect's interface wants is built from it only when read (call-signal.ts says why).
+  const latch = new AbortLatch();
+  let controller: AbortController | undefined;
+  const domSignal = (): AbortSignal => {
+    if (controller === undefined) {
+      const created = new AbortController();
+      controller = created;
+      if (latch.aborted) created.abort(latch.reason);
+      else latch.addEventListener("abort", () => created.abort(latch.reason));
+    }
+    return controller.signal;
+  };
   // Set while a call scope has adopted the signal (adoptable-signal.ts): every abort reason goes through it.
   let mapReason: ((reason: unknown) => unknown) | undefined;
   const abortAsIs = (reason: unknown): void => {
-    if (controller.signal.aborted) return;
+    if (latch.aborted) return;
     clearTimeout(deadlineTimer);
     options.shutdownSignal?.removeEventListener("abort", onShutdown);
-    controller.abort(reason);
+    latch.abort(reason);
   };
   const abort = (reason: unknown): void => abortAsIs(mapReason === undefined ? reason : mapReason(reason));
   const onShutdown = (): void => abort(options.shutdownSignal?.reason);
@@ -75,7 +87,9 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
     protocolName: "grpc",
     requestMethod: "POST",
     url: `http://${call.getHost()}${call.getPath()}`,
-    signal: controller.signal,
+    get signal() {
+      return domSignal();
+    },
     timeoutMs: timeoutMs === undefined ? () => undefined : () => deadlineAt - Date.now(),
     requestHeader,
     responseHeader: new Headers({ [requestIdHeader]: requestId }),
@@ -86,9 +100,10 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
   // into the call's status, so that reason must stay connect's.
   if (method.methodKind === "unary") {
     context.adoptSignal = (map) => {
-      if (controller.signal.aborted) return undefined;
+      if (latch.aborted) return undefined;
       mapReason = map;
       return {
+        signal: latch,
         abort: abortAsIs,
         release: () => {
           mapReason = undefined;
