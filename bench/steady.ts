@@ -8,16 +8,20 @@
  * one at a time, so machine noise hits both alike; the last line is the ratio of their median CPU per
  * request. A single window's figure swings by ±20 % on this 2-core machine; the paired ratio does not.
  *
+ * With `--floor`, bench/floor-server.ts (node:http → undici → mock, nothing else) runs as a third variant
+ * on core 0 and is driven like modelgate/connect-h1: the CPU per call any gateway needs on this rig.
+ *
  *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
- *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs]
+ *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { closedLoop } from "./lib/load.js";
-import { pinSelf, stopProcess, treeRssMiB } from "./lib/processes.js";
+import { createConnectHttp1Client } from "./lib/clients.js";
+import { freePort, pinSelf, startProcess, stopProcess, treeRssMiB, waitForListening } from "./lib/processes.js";
 import { percentile } from "./lib/stats.js";
-import { startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
+import { benchDirectory, repositoryDirectory, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
 
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -49,6 +53,17 @@ if (baselineBundle !== "") {
   const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-baseline-")), { bundle: path.resolve(baselineBundle) });
   variants.push({ label: "baseline", gateway: baseline, targets: targetsFor(baseline, mock.port) });
 }
+if (process.argv.includes("--floor")) {
+  const port = await freePort();
+  const started = startProcess("floor", process.execPath, ["--import", path.join(repositoryDirectory, "node_modules", "tsx", "dist", "loader.mjs"), path.join(benchDirectory, "floor-server.ts"), "--mock-port", String(mock.port), "--port", String(port)], {
+    core: 0,
+    logPath: path.join(directory, "floor.log"),
+  });
+  await waitForListening(started, 20_000);
+  const floor: Gateway = { name: "null", port, started };
+  // Driven exactly like modelgate/connect-h1, under that name, so `--targets` selects both.
+  variants.push({ label: "floor", gateway: floor, targets: [{ name: "modelgate/connect-h1", gateway: "null", protocol: "connect-json-http1", client: createConnectHttp1Client(`http://127.0.0.1:${port}`) }] });
+}
 const perRequest = new Map<string, number[]>();
 try {
   for (const variant of variants) {
@@ -75,9 +90,12 @@ try {
   for (const name of wanted) {
     const mine = perRequest.get(`current ${name}`);
     const theirs = perRequest.get(`baseline ${name}`);
+    const floor = perRequest.get(`floor ${name}`);
     if (mine === undefined) continue;
-    const line = `${name}: median CPU ${percentile(mine, 50).toFixed(3)} ms/req`;
-    process.stdout.write(theirs === undefined ? `${line}\n` : `${line} vs baseline ${percentile(theirs, 50).toFixed(3)}: ratio ${(percentile(mine, 50) / percentile(theirs, 50)).toFixed(3)}\n`);
+    let line = `${name}: median CPU ${percentile(mine, 50).toFixed(3)} ms/req`;
+    if (theirs !== undefined) line += ` vs baseline ${percentile(theirs, 50).toFixed(3)}: ratio ${(percentile(mine, 50) / percentile(theirs, 50)).toFixed(3)}`;
+    if (floor !== undefined) line += `; the floor (bench/floor-server.ts) ${percentile(floor, 50).toFixed(3)}`;
+    process.stdout.write(`${line}\n`);
   }
 } finally {
   for (const variant of variants) {
