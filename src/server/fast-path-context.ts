@@ -1,6 +1,6 @@
 /**
  * The connect `HandlerContext` of one call served by a fast path (the Connect and gRPC unary fast paths,
- * and the Connect server-streaming one), and the sources of its signal: the client going away, the
+ * and the Connect and gRPC server-streaming ones), and the sources of its signal: the client going away, the
  * deadline (`connect-timeout-ms` or `grpc-timeout`), and server shutdown, each with the reason connect
  * gives (CANCELED, DEADLINE_EXCEEDED "the operation timed out", the shutdown signal's reason). Unlike
  * connect's context it is not aborted when the call ends: nothing listens by then (the gateway's service

@@ -1,8 +1,9 @@
 /**
- * What a fast path (Connect unary, gRPC unary, Connect server-streaming) keeps about the methods it may
- * serve: the methods of its kind registered on connect's router without options of their own, each with
- * the implementation object connect got and connect's serialisation for it, plus the calls running now,
- * so one shutdown listener aborts them all instead of one listener added and removed per call.
+ * What a fast path (Connect unary, gRPC unary, Connect or gRPC server-streaming) keeps about the
+ * methods it may serve: the methods of its kind registered on connect's router without options of their
+ * own, each with the implementation object connect got and connect's serialisation for it, plus the
+ * calls running now, so one shutdown listener aborts them all instead of one listener added and removed
+ * per call.
  */
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createMethodImplSpec, createServiceImplSpec, type ConnectRouter, type MethodImplSpec } from "@connectrpc/connect";

@@ -5,8 +5,9 @@
  * request-size guard that gives oversize bodies a proper ErrorInfo, extra plain-HTTP routes (the
  * playground), and in-flight tracking for graceful shutdown. Plain Connect unary calls are then served
  * by the Connect unary fast path (connect-unary-fast-path.ts), plain gRPC unary calls over HTTP/2 by
- * the gRPC unary fast path (grpc-unary-fast-path.ts) and plain Connect server-streaming calls by the
- * Connect stream fast path (connect-stream-fast-path.ts), which answer as connect would for a fraction
+ * the gRPC unary fast path (grpc-unary-fast-path.ts), plain Connect server-streaming calls by the
+ * Connect stream fast path (connect-stream-fast-path.ts) and plain gRPC server-streaming calls over
+ * HTTP/2 by the gRPC stream fast path (grpc-stream-fast-path.ts), which answer as connect would for a fraction
  * of the CPU and latency; every other call goes to connect-node's own `universalRequestFromNodeRequest`
  * / `universalResponseToNodeResponse`, which do the protocol work.
  */
@@ -24,6 +25,7 @@ import type { Logger } from "pino";
 import { createConnectStreamFastPath } from "./connect-stream-fast-path.js";
 import { createConnectUnaryFastPath, type ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import type { CorsPolicy } from "./cors.js";
+import { createGrpcStreamFastPath } from "./grpc-stream-fast-path.js";
 import { createGrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
 import { guardRequestSize } from "./request-size-guard.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
@@ -60,6 +62,8 @@ export interface NodeHandlerOptions {
   grpcUnaryFastPath?: boolean;
   /** The same for the Connect stream fast path (plain Connect server-streaming calls). */
   connectStreamFastPath?: boolean;
+  /** The same for the gRPC stream fast path (plain gRPC server-streaming calls over HTTP/2). */
+  grpcStreamFastPath?: boolean;
 }
 
 /** Request handler usable by both `http.createServer` and `http2.createServer`. */
@@ -75,10 +79,12 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
   const fastPath = options.connectUnaryFastPath === false ? undefined : createConnectUnaryFastPath(routerOptions);
   const grpcFastPath = options.grpcUnaryFastPath === false ? undefined : createGrpcUnaryFastPath(routerOptions);
   const streamFastPath = options.connectStreamFastPath === false ? undefined : createConnectStreamFastPath(routerOptions);
+  const grpcStreamFastPath = options.grpcStreamFastPath === false ? undefined : createGrpcStreamFastPath(routerOptions);
   let learningRouter: ConnectRouter = router;
   if (fastPath) learningRouter = fastPath.learnFrom(learningRouter);
   if (grpcFastPath) learningRouter = grpcFastPath.learnFrom(learningRouter);
   if (streamFastPath) learningRouter = streamFastPath.learnFrom(learningRouter);
+  if (grpcStreamFastPath) learningRouter = grpcStreamFastPath.learnFrom(learningRouter);
   options.routes(learningRouter);
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
@@ -112,6 +118,7 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
       fastPath?.serve(request, response, path, requestId, contextValues) ??
       grpcFastPath?.serve(request, response, path, requestId, contextValues) ??
       streamFastPath?.serve(request, response, path, requestId, contextValues) ??
+      grpcStreamFastPath?.serve(request, response, path, requestId, contextValues) ??
       serveThroughConnect(handler, request, response, requestId, contextValues, options.maxMessageBytes);
     answered.catch((reason: unknown) => {
       const code = ConnectError.from(reason).code;

@@ -21,7 +21,7 @@ const streamPath = "/modelgate.v1.GatewayService/StreamComplete";
 
 /** Both variants leave the unary fast paths on: they never serve a stream. */
 const startStreamVariant = (fastPath: boolean): Promise<Variant> =>
-  startVariant({ connectUnaryFastPath: true, grpcUnaryFastPath: true, connectStreamFastPath: fastPath }, maxMessageBytes);
+  startVariant({ connectUnaryFastPath: true, grpcUnaryFastPath: true, connectStreamFastPath: fastPath, grpcStreamFastPath: true }, maxMessageBytes);
 
 type HeaderMap = Record<string, string | string[] | undefined>;
 

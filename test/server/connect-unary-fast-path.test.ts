@@ -19,7 +19,7 @@ const completePath = "/modelgate.v1.GatewayService/Complete";
 
 /** Both variants leave the gRPC and stream fast paths on: they never serve a Connect unary call. */
 const startConnectVariant = (fastPath: boolean): Promise<Variant> =>
-  startVariant({ connectUnaryFastPath: fastPath, grpcUnaryFastPath: true, connectStreamFastPath: true }, maxMessageBytes);
+  startVariant({ connectUnaryFastPath: fastPath, grpcUnaryFastPath: true, connectStreamFastPath: true, grpcStreamFastPath: true }, maxMessageBytes);
 
 interface Answer {
   status: number;

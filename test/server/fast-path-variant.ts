@@ -31,6 +31,7 @@ export interface FastPaths {
   connectUnaryFastPath: boolean;
   grpcUnaryFastPath: boolean;
   connectStreamFastPath: boolean;
+  grpcStreamFastPath: boolean;
 }
 
 /** What a probed StreamComplete implementation ("test:stream-gated", "test:stream-many") saw. */

@@ -20,7 +20,7 @@ const completePath = "/modelgate.v1.GatewayService/Complete";
 
 /** Both variants leave the Connect fast paths on: they never serve a gRPC call. */
 const startGrpcVariant = (fastPath: boolean): Promise<Variant> =>
-  startVariant({ connectUnaryFastPath: true, grpcUnaryFastPath: fastPath, connectStreamFastPath: true }, maxMessageBytes);
+  startVariant({ connectUnaryFastPath: true, grpcUnaryFastPath: fastPath, connectStreamFastPath: true, grpcStreamFastPath: true }, maxMessageBytes);
 
 type HeaderMap = Record<string, string | string[] | undefined>;
 
