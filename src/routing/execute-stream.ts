@@ -135,7 +135,7 @@ export async function* executeStream(
           committed,
           interrupted: attemptTtftMs !== undefined,
           // A half-sent tool call cannot be resumed from a text prefix.
-          allowContinuation: request.fallback.continueOnInterruption && toolCalls.size === 0,
+          allowContinuation: request.fallback.continueOnInterruption && toolCalls.size() === 0,
         });
       } finally {
         await walker.release(slot);

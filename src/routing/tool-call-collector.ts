@@ -7,7 +7,8 @@ import type { ToolCall } from "../providers/spec.js";
 export interface ToolCallCollector {
   add(delta: { index: number; id?: string; name?: string; argumentsDelta: string }): void;
   calls(): ToolCall[];
-  readonly size: number;
+  /** Calls begun so far. A method, not a getter: see call-scope.ts on getters in per-call objects. */
+  size(): number;
 }
 
 export function createToolCallCollector(): ToolCallCollector {
@@ -25,8 +26,6 @@ export function createToolCallCollector(): ToolCallCollector {
         .sort(([a], [b]) => a - b)
         .map(([, call]) => ({ id: call.id, name: call.name, argumentsJson: call.args === "" ? "{}" : call.args }));
     },
-    get size() {
-      return byIndex.size;
-    },
+    size: () => byIndex.size,
   };
 }

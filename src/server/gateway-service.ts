@@ -52,10 +52,10 @@ export function createGatewayServiceImpl(
     if (options.isDraining?.()) throw new GatewayError("SHUTTING_DOWN", "the gateway is shutting down");
     const gatewayRequest = toGatewayRequest(request, {
       maxMessages: options.config.maxMessages,
-      generateRequestId: () => scope.requestId,
+      generateRequestId: () => scope.requestId(),
     });
     if (options.config.logPrompts) {
-      scope.logger.debug({ messages: gatewayRequest.messages, tools: gatewayRequest.tools }, "prompt");
+      scope.logger().debug({ messages: gatewayRequest.messages, tools: gatewayRequest.tools }, "prompt");
     }
     return gatewayRequest;
   };
@@ -77,7 +77,7 @@ export function createGatewayServiceImpl(
       return inScope("Complete", context, async (scope) => {
         const gatewayRequest = prepare(scope, request);
         const result = await engine.complete(gatewayRequest, scope.callContext);
-        if (options.config.logPrompts) scope.logger.debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
+        if (options.config.logPrompts) scope.logger().debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
         scope.succeed({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route });
         return toCompleteResponse(result);
       });

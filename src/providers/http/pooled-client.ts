@@ -66,6 +66,33 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
  * `maxConnections` setting promises, and early-exit from a body must destroy the socket instead of
  * draining it (an abandoned LLM stream can run for minutes).
  */
+/**
+ * One response. A class, so that `headers` is a getter on the prototype: a getter in an object literal
+ * is made afresh for every object, and on Node 20 such objects outlived the young generation (see
+ * call-scope.ts). A WHATWG Headers is costly to build and only error paths read it (Retry-After, vendor
+ * ids): it is built on first use.
+ */
+class PooledResponse implements UpstreamResponse {
+  readonly status: number;
+  private headersCache: Headers | undefined;
+
+  constructor(
+    private readonly head: ResponseHead,
+    readonly body: AsyncIterable<Uint8Array>,
+    private readonly readText: () => Promise<string>,
+  ) {
+    this.status = head.status;
+  }
+
+  get headers(): Headers {
+    return (this.headersCache ??= toHeaders(this.head.headers));
+  }
+
+  text(): Promise<string> {
+    return this.readText();
+  }
+}
+
 /** Paths with query per pool are few (one per endpoint and model); past this many the cache starts over. */
 const maxCachedPaths = 256;
 
@@ -142,23 +169,14 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
       },
     };
 
-    // A WHATWG Headers is costly to build and only error paths read it (Retry-After, vendor ids): build on first use.
-    let headers: Headers | undefined;
-    return {
-      status: head.status,
-      get headers() {
-        return (headers ??= toHeaders(head.headers));
-      },
-      body,
-      async text() {
-        consume();
-        try {
-          return await exchange.text();
-        } catch (error) {
-          throw toProviderError(error, sources);
-        }
-      },
-    };
+    return new PooledResponse(head, body, async () => {
+      consume();
+      try {
+        return await exchange.text();
+      } catch (error) {
+        throw toProviderError(error, sources);
+      }
+    });
   }
 
   return {

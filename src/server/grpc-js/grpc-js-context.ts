@@ -6,7 +6,7 @@
  * context values and echoed as `x-request-id`, as the node handler does on the main port.
  */
 import type { DescMethod } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { Metadata } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import { AbortLatch } from "../../providers/spec.js";
@@ -32,7 +32,7 @@ export interface GrpcJsContextOptions {
 export interface GrpcJsCallContext {
   readonly context: HandlerContext;
   /** True once the client cancelled or the deadline passed: nothing more can be sent. */
-  readonly cancelled: boolean;
+  isCancelled(): boolean;
   /** Sends `context.responseHeader` as the response metadata, once. */
   sendHeader(): void;
   /** Marks the call finished: stops listening for cancellation and releases the deadline timer. */
@@ -44,6 +44,35 @@ const clientDeadlineSkewMs = 25;
 
 /** The abort reason once a call is over (nothing listens by then; it only has to be cheap). */
 const callFinished = new ConnectError("the call finished", Code.Canceled);
+
+/**
+ * The `HandlerContext` itself. A class, so that `signal` (built on first read) is a getter on the
+ * prototype: a getter in an object literal is made afresh for every call, and on Node 20 such objects
+ * outlived the young generation (see call-scope.ts).
+ */
+class GrpcJsHandlerContext implements HandlerContext {
+  readonly service: DescMethod["parent"];
+  readonly protocolName = "grpc";
+  readonly requestMethod = "POST";
+  readonly responseTrailer = new Headers();
+  adoptSignal?: AdoptableSignal["adoptSignal"];
+
+  constructor(
+    readonly method: DescMethod,
+    readonly url: string,
+    private readonly domSignal: () => AbortSignal,
+    readonly timeoutMs: () => number | undefined,
+    readonly requestHeader: Headers,
+    readonly responseHeader: Headers,
+    readonly values: ContextValues,
+  ) {
+    this.service = method.parent;
+  }
+
+  get signal(): AbortSignal {
+    return this.domSignal();
+  }
+}
 
 /** Opens the context of `call` (a grpc-js server call) for `method`. */
 export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, options: GrpcJsContextOptions): GrpcJsCallContext {
@@ -81,21 +110,15 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
     timeoutMs === undefined ? undefined : setTimeout(() => abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
   if (options.shutdownSignal?.aborted) onShutdown();
   else options.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
-  const context: HandlerContext & Partial<AdoptableSignal> = {
-    service: method.parent,
+  const context: HandlerContext & Partial<AdoptableSignal> = new GrpcJsHandlerContext(
     method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url: `http://${call.getHost()}${call.getPath()}`,
-    get signal() {
-      return domSignal();
-    },
-    timeoutMs: timeoutMs === undefined ? () => undefined : () => deadlineAt - Date.now(),
+    `http://${call.getHost()}${call.getPath()}`,
+    domSignal,
+    timeoutMs === undefined ? () => undefined : () => deadlineAt - Date.now(),
     requestHeader,
-    responseHeader: new Headers({ [requestIdHeader]: requestId }),
-    responseTrailer: new Headers(),
-    values: createContextValues().set(requestIdKey, requestId),
-  };
+    new Headers({ [requestIdHeader]: requestId }),
+    createContextValues().set(requestIdKey, requestId),
+  );
   // Unary calls only: a streaming call's writer waits on this signal for 'drain' and turns its reason
   // into the call's status, so that reason must stay connect's.
   if (method.methodKind === "unary") {
@@ -133,9 +156,7 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
 
   return {
     context,
-    get cancelled() {
-      return cancelled;
-    },
+    isCancelled: () => cancelled,
     sendHeader() {
       if (headerSent || cancelled) return;
       headerSent = true;

@@ -114,9 +114,9 @@ function handlerFor(method: MethodImplSpec, path: string, options: ServeOnGrpcJs
     try {
       const result = toMessage(output, await produce(call));
       call.sendHeader();
-      if (!call.cancelled) callback(null, result, trailerMetadata(call));
+      if (!call.isCancelled()) callback(null, result, trailerMetadata(call));
     } catch (error) {
-      if (!call.cancelled) callback(fail(error, call));
+      if (!call.isCancelled()) callback(fail(error, call));
     } finally {
       ended(call);
     }
@@ -166,15 +166,15 @@ async function writeResponses(
 ): Promise<void> {
   try {
     for await (const value of run()) {
-      if (call.cancelled) return;
+      if (call.isCancelled()) return;
       call.sendHeader();
       if (!grpcCall.write(toMessage(output, value))) await drained(grpcCall, call.context.signal);
     }
-    if (call.cancelled) return;
+    if (call.isCancelled()) return;
     call.sendHeader();
     grpcCall.end(trailerMetadata(call));
   } catch (error) {
-    if (call.cancelled) return;
+    if (call.isCancelled()) return;
     // grpc-js's documented way to end a stream with a status: an 'error' event carrying code, details, metadata.
     grpcCall.emit("error", fail(error, call));
   }
