@@ -65,8 +65,9 @@ try {
   // The gateway and the null server run from bundles built from the current source (startGateway would
   // build them too; doing it first keeps the build out of the gateways' start-up timeouts).
   log(`built dist/modelgate.mjs and dist/bench/null-server.mjs in ${Math.round(await buildBundles())} ms`);
-  // The gRPC capacity load generator, built before any timing starts (a cold Go cache takes a while).
-  if (plan.capacity !== undefined && grpcGoAvailable()) {
+  // The gRPC load generator (scenario 1 and 3's gRPC rows), built before any timing starts (a cold Go
+  // cache takes a while).
+  if (grpcGoAvailable()) {
     const goStarted = performance.now();
     await buildGrpcLoad();
     log(`built bench/grpc-load in ${Math.round(performance.now() - goStarted)} ms`);

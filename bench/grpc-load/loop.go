@@ -26,14 +26,16 @@ type workerTally struct {
 }
 
 // closedLoop runs `concurrency` workers, worker i on clients[i % len(clients)], each sending the next
-// call when its last one ends, until `duration` has passed.
-func closedLoop(clients []modelgatev1.GatewayServiceClient, request *modelgatev1.CompleteRequest, concurrency int, duration time.Duration) loadResult {
+// call when its last one ends, until `duration` has passed or, when maxRequests > 0, that many calls
+// have been sent (with concurrency 1: a one-request-at-a-time run of exactly maxRequests calls).
+func closedLoop(clients []modelgatev1.GatewayServiceClient, request *modelgatev1.CompleteRequest, concurrency int, duration time.Duration, maxRequests int) loadResult {
 	started := time.Now()
 	deadline := started.Add(duration)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(callGrace))
 	defer cancel()
 
 	var totalErrors atomic.Int64
+	var issued atomic.Int64
 	var firstErrorOnce sync.Once
 	var firstError string
 	tallies := make([]workerTally, concurrency)
@@ -43,6 +45,9 @@ func closedLoop(clients []modelgatev1.GatewayServiceClient, request *modelgatev1
 		tally := &tallies[index]
 		wait.Go(func() {
 			for time.Now().Before(deadline) {
+				if maxRequests > 0 && issued.Add(1) > int64(maxRequests) {
+					return
+				}
 				sent := time.Now()
 				_, err := client.Complete(ctx, request)
 				if err == nil {

@@ -33,9 +33,11 @@ func main() {
 	duration := flag.Duration("duration", 1500*time.Millisecond, "how long to send for")
 	model := flag.String("model", "mock-instant", "model of every request")
 	connections := flag.Int("connections", 1, "HTTP/2 connections the workers share (grpc-js uses one)")
+	requests := flag.Int("requests", 0, "stop after this many calls in all (0: only the duration bounds the run)")
+	raw := flag.Bool("raw", false, "also print every successful call's latency (latenciesMs), for one-at-a-time runs")
 	flag.Parse()
-	if *address == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: grpc-load -address host:port [-concurrency N] [-duration 1500ms] [-model mock-instant] [-connections K]")
+	if *address == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 || *requests < 0 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: grpc-load -address host:port [-concurrency N] [-duration 1500ms] [-requests N] [-raw] [-model mock-instant] [-connections K]")
 		os.Exit(2)
 	}
 
@@ -46,7 +48,10 @@ func main() {
 	}
 	defer closeAll()
 
-	result := closedLoop(clients, completeRequest(*model), *concurrency, *duration)
+	result := closedLoop(clients, completeRequest(*model), *concurrency, *duration, *requests)
+	if !*raw {
+		result.LatenciesMs = nil
+	}
 	line, err := json.Marshal(result)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "grpc-load:", err)

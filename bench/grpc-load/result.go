@@ -16,6 +16,8 @@ type loadResult struct {
 	RequestsPerSecond float64     `json:"requestsPerSecond"`
 	P50Ms             nullableNaN `json:"p50Ms"`
 	P99Ms             nullableNaN `json:"p99Ms"`
+	// Every successful call's latency, sorted (only with -raw).
+	LatenciesMs []float64 `json:"latenciesMs,omitempty"`
 }
 
 type nullableNaN float64
@@ -39,6 +41,7 @@ func summarise(latenciesMs []float64, errors int, durationMs float64, firstError
 		RequestsPerSecond: float64(len(latenciesMs)) / durationMs * 1000,
 		P50Ms:             nullableNaN(percentile(latenciesMs, 50)),
 		P99Ms:             nullableNaN(percentile(latenciesMs, 99)),
+		LatenciesMs:       latenciesMs,
 	}
 }
 

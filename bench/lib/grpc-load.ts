@@ -71,9 +71,32 @@ export function parseGrpcLoadOutput(stdout: string): LoadResult {
  * closedLoop (bench/lib/load.ts) with grpc-go: `concurrency` workers over one HTTP/2 connection, as the
  * grpc-js client uses, sending Complete for `model` to `address` (host:port) for durationMs.
  */
-export async function closedLoopGrpcGo(address: string, concurrency: number, durationMs: number, model: string): Promise<LoadResult> {
+export function closedLoopGrpcGo(address: string, concurrency: number, durationMs: number, model: string): Promise<LoadResult> {
+  return runGrpcLoad(["-address", address, "-concurrency", String(concurrency), "-duration", `${Math.round(durationMs)}ms`, "-model", model], durationMs).then(
+    (stdout) => parseGrpcLoadOutput(stdout),
+  );
+}
+
+/**
+ * sequential (bench/lib/load.ts) with grpc-go: `count` calls one at a time, within timeLimitMs; returns
+ * every latency in ms (sorted). Errors throw, as they do there: a latency run must be clean. Scenario 1
+ * uses it for the gRPC rows so that their "added" latency is the gateway's, not the grpc-js client's
+ * (which adds ~0.65 ms p50 by itself: the null/grpc row in the 2026-12-01 run).
+ */
+export async function sequentialGrpcGo(address: string, count: number, timeLimitMs: number, model: string): Promise<number[]> {
+  const args = ["-address", address, "-concurrency", "1", "-requests", String(count), "-raw", "-duration", `${Math.round(timeLimitMs)}ms`, "-model", model];
+  const stdout = await runGrpcLoad(args, timeLimitMs);
+  const result = parseGrpcLoadOutput(stdout);
+  if (result.errors > 0) throw new Error(`grpc-load: ${result.errors} of ${result.requests} calls failed, first: ${result.firstError ?? "?"}`);
+  const parsed = JSON.parse(stdout.trim().split("\n").pop() ?? "") as { latenciesMs?: unknown };
+  const latencies = Array.isArray(parsed.latenciesMs) ? parsed.latenciesMs.filter((value): value is number => typeof value === "number") : [];
+  if (latencies.length !== result.requests) throw new Error(`grpc-load: ${result.requests} calls but ${latencies.length} latencies`);
+  return latencies;
+}
+
+/** Runs the binary pinned to core 1 with `args`; resolves with its stdout. */
+async function runGrpcLoad(args: string[], durationMs: number): Promise<string> {
   const command = await buildGrpcLoad();
-  const args = ["-address", address, "-concurrency", String(concurrency), "-duration", `${Math.round(durationMs)}ms`, "-model", model];
   const child = spawn(canPin ? "taskset" : command, canPin ? ["-c", "1", command, ...args] : args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -90,5 +113,5 @@ export async function closedLoopGrpcGo(address: string, concurrency: number, dur
     child.once("close", resolve);
   }).finally(() => clearTimeout(timer));
   if (code !== 0) throw new Error(`grpc-load exited with ${code}: ${stderr.trim()}`);
-  return parseGrpcLoadOutput(stdout);
+  return stdout;
 }

@@ -117,6 +117,13 @@ function grpcGeneratorNote(result: BenchResult): string {
   return `Load generator: ${parts.join("; ")}; every other row by the Node clients (bench/lib/clients.ts).`;
 }
 
+/** Which rows of scenario 1 grpc-go drove (bench/lib/grpc-load.ts), when any did. */
+function latencyGeneratorNote(result: BenchResult): string {
+  const viaGo = result.latency.figures.filter((figure) => figure.loadGenerator === "grpc-go").map((figure) => figure.target);
+  if (viaGo.length === 0) return "Every row was sent by the Node clients (bench/lib/clients.ts).";
+  return `${viaGo.join(", ")} were sent one at a time by bench/grpc-load (grpc-go, on core 1), so their added latency is the gateway's and not the grpc-js client's; every other row by the Node clients (bench/lib/clients.ts).`;
+}
+
 function fixedRows(cells: LoadCell[]): string[][] {
   return cells.map((entry) => [entry.target, String(entry.level), ms(entry.p50Ms), ms(entry.p99Ms), `${entry.errors}${entry.dropped > 0 ? ` (+${entry.dropped} dropped)` : ""}`]);
 }
@@ -278,6 +285,8 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
       ["target", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms"],
       result.latency.figures.map((figure) => [figure.target, ms(figure.p50Ms), ms(figure.p99Ms), figure.target === "direct" ? "–" : ms(figure.addedP50Ms), figure.target === "direct" ? "–" : ms(figure.addedP99Ms)]),
     ),
+    "",
+    latencyGeneratorNote(result),
     "",
     `Rig floor (direct p50): ${round(result.latency.floorMs)} ms. ${result.latency.saturatedRounds.length === 0 ? "No round saturated." : `Rounds ${result.latency.saturatedRounds.join(", ")} had direct p99 > 2 × floor: ${result.latency.discardedSaturated ? "discarded" : "kept (too many to discard): treat these figures with care"}.`}`,
     "",

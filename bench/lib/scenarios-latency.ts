@@ -4,6 +4,7 @@
  * machine hits all targets alike; "added" is always target minus direct within the same round.
  */
 import { percentile, shuffle, spread, type Spread } from "./stats.js";
+import { grpcGoAvailable, sequentialGrpcGo } from "./grpc-load.js";
 import { sequential } from "./load.js";
 import type { Plan } from "./plan.js";
 import type { Target } from "./targets.js";
@@ -17,6 +18,8 @@ export interface LatencyFigures {
   addedP50Ms: Spread;
   addedP99Ms: Spread;
   samplesPerRound: number;
+  /** What sent the calls: the Node client of the target's protocol, or bench/grpc-load for gRPC rows. */
+  loadGenerator?: "node" | "grpc-go";
   /** The first error, when a round failed (its figures are then left out). */
   error?: string;
 }
@@ -34,8 +37,12 @@ export interface LatencyScenario {
 /** Scenario 1: added latency at one request at a time, instant mock. */
 export async function runLatency(plan: Plan, targets: Target[], random: () => number): Promise<LatencyScenario> {
   const failures = new Map<string, string>();
+  // The gRPC rows through grpc-go when it is there: the grpc-js client costs more than the gateway does.
+  const viaGrpcGo = (target: Target): string | undefined => (target.grpcAddress !== undefined && grpcGoAvailable() ? target.grpcAddress : undefined);
   const measure = async (target: Target, count: number): Promise<number[]> => {
     try {
+      const address = viaGrpcGo(target);
+      if (address !== undefined) return await sequentialGrpcGo(address, count, 60_000, "mock-instant");
       return await sequential(() => target.client.unary("mock-instant"), count, 60_000);
     } catch (error) {
       if (!failures.has(target.name)) failures.set(target.name, error instanceof Error ? error.message : String(error));
@@ -65,6 +72,7 @@ export async function runLatency(plan: Plan, targets: Target[], random: () => nu
       addedP50Ms: spread(rounds.flatMap((round, index) => (keep(index) ? [round.p50 - (direct[index]?.p50 ?? Number.NaN)] : []))),
       addedP99Ms: spread(rounds.flatMap((round, index) => (keep(index) ? [round.p99 - (direct[index]?.p99 ?? Number.NaN)] : []))),
       samplesPerRound: plan.latency.perRound,
+      loadGenerator: viaGrpcGo(target) === undefined ? "node" : "grpc-go",
       ...(failures.has(target.name) ? { error: failures.get(target.name) } : {}),
     };
   });

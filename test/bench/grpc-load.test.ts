@@ -7,7 +7,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGrpcLoad, closedLoopGrpcGo, grpcGoAvailable, parseGrpcLoadOutput } from "../../bench/lib/grpc-load.js";
+import { buildGrpcLoad, closedLoopGrpcGo, grpcGoAvailable, parseGrpcLoadOutput, sequentialGrpcGo } from "../../bench/lib/grpc-load.js";
 import { CompleteRequestSchema, CompleteResponseSchema, FinishReason, type CompleteRequest } from "../../gen/modelgate/v1/completion_pb.js";
 import { Role } from "../../gen/modelgate/v1/content_pb.js";
 
@@ -77,6 +77,17 @@ describe("bench/grpc-load", () => {
     expect(result.firstError).toMatch(/^13 Internal: told to fail$/);
     expect(result.p50Ms).toBeNaN();
     expect(result.p99Ms).toBeNaN();
+  });
+
+  it("sends exactly the asked number of calls one at a time and returns each latency, sorted", async () => {
+    const latencies = await sequentialGrpcGo(address, 25, 10_000, "mock-instant");
+    expect(latencies).toHaveLength(25);
+    expect(latencies.every((value) => value > 0)).toBe(true);
+    expect([...latencies].sort((a, b) => a - b)).toEqual(latencies);
+  });
+
+  it("throws from a one-at-a-time run with a failed call, as the Node sequential loop does", async () => {
+    await expect(sequentialGrpcGo(address, 5, 10_000, "fail")).rejects.toThrow(/5 of 5 calls failed, first: 13 Internal: told to fail/);
   });
 
   it("fails the run when it cannot connect at all", async () => {
