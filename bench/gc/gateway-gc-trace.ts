@@ -4,7 +4,10 @@
  * core 1, and prints p50/p99 and the last scavenges' pause and promoted bytes. With `--floor`, the same
  * against bench/floor-server.ts (node:http → undici → mock), the baseline that promotes next to nothing.
  *
- *   npx tsx bench/gc/gateway-gc-trace.ts [--model mock-instant|echo] [--floor]
+ * It warms up with 3 s of calls at c=8 by default, or one at a time with `--sequential-warmup` (after a
+ * concurrent burst V8 keeps a larger young generation, which changes what each scavenge copies).
+ *
+ *   npx tsx bench/gc/gateway-gc-trace.ts [--model mock-instant|echo] [--floor] [--sequential-warmup]
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -50,7 +53,7 @@ const client = createConnectHttp1Client(`http://127.0.0.1:${port}`);
 try {
   if (floor) await waitForListening(gateway, 20_000);
   else await new Promise((resolve) => setTimeout(resolve, 2_000));
-  await closedLoop(() => client.unary(model), 8, 3_000);
+  await closedLoop(() => client.unary(model), process.argv.includes("--sequential-warmup") ? 1 : 8, 3_000);
   const latencies = await sequential(() => client.unary(model), 2_000, 30_000);
   process.stdout.write(`${floor ? "floor" : `modelgate (${model})`}: p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms\n`);
   const scavenges = readFileSync(logPath, "utf8").split("\n").filter((line) => line.includes("gc=s")).slice(-3);

@@ -29,7 +29,7 @@ export interface BenchResult {
   memory: MemoryFigures[];
   skippedForTime: string[];
   /** What every target served before the scenarios (absent in results from before the warm-up existed). */
-  warmup?: { unaryMs: number; streamMs: number; calls: Record<string, number> };
+  warmup?: { unaryMs: number; streamMs: number; calls: Record<string, number>; concurrency?: number };
 }
 
 const ms = (value: Spread | undefined): string => formatSpread(value);
@@ -264,7 +264,7 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
         ["versions", Object.entries(meta.versions).map(([name, version]) => `${name} ${version ?? "–"}`).join(", ")],
         ["raw result", `[${jsonFile}](${jsonFile})`],
         ["duration", `${meta.durationSeconds.toFixed(0)} s`],
-        ["warm-up per target", result.warmup === undefined ? "none recorded" : `${result.warmup.unaryMs} ms of unary calls, then ${result.warmup.streamMs} ms of streams, c=8 (see docs/benchmarks.md)`],
+        ["warm-up per target", result.warmup === undefined ? "none recorded" : `${result.warmup.unaryMs} ms of unary calls, then ${result.warmup.streamMs} ms of streams, ${(result.warmup.concurrency ?? 8) === 1 ? "one at a time" : `c=${result.warmup.concurrency ?? 8}`} (see docs/benchmarks.md)`],
       ],
     ),
     "",
