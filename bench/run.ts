@@ -96,7 +96,7 @@ try {
   });
   log(`targets: ${targets.map((target) => target.name).join(", ")}`);
 
-  log(`warm-up: ${plan.warmup.unaryMs} ms of unary calls and ${plan.warmup.streamMs} ms of streams per target, one at a time`);
+  log(`warm-up: ${plan.warmup.unaryMs} ms of unary calls and ${plan.warmup.streamMs} ms of streams per target, c=8`);
   const warmupCalls = await warmUp(plan, targets, log);
   log("scenario 1: added latency, one request at a time");
   const latency = await runLatency(plan, targets, random);
@@ -156,7 +156,7 @@ try {
     fixedRate,
     memory,
     skippedForTime,
-    warmup: { ...plan.warmup, calls: Object.fromEntries(warmupCalls), concurrency: 1 },
+    warmup: { ...plan.warmup, calls: Object.fromEntries(warmupCalls), concurrency: 8 },
   };
   console.log(consoleSummary(result));
   if (mode !== "smoke") {
