@@ -6,25 +6,14 @@
  *
  *   npx tsx bench/profile.ts [--target modelgate/connect-h1] [--seconds 8] [--concurrency 8] [--model mock-instant] [--warmup-seconds 3] [--bundle]
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { closedLoop } from "./lib/load.js";
 import { pinSelf, stopProcess } from "./lib/processes.js";
 import { startGateway, startMock, targetsFor } from "./lib/targets.js";
 import { formatProfileSummary, summariseProfile } from "./profile-summary.js";
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
-
-/** User + system CPU of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+import { argument, cpuMs } from "./lib/cli.js";
 
 const targetName = argument("target", "modelgate/connect-h1");
 const seconds = Number(argument("seconds", "8"));

@@ -14,7 +14,7 @@
  *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
  *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { closedLoop } from "./lib/load.js";
@@ -22,18 +22,7 @@ import { createConnectHttp1Client } from "./lib/clients.js";
 import { freePort, pinSelf, startProcess, stopProcess, treeRssMiB, waitForListening } from "./lib/processes.js";
 import { percentile } from "./lib/stats.js";
 import { benchDirectory, repositoryDirectory, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
-
-/** User + system CPU of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+import { argument, cpuMs } from "./lib/cli.js";
 
 const wanted = argument("targets", "modelgate/connect-h1").split(",");
 const seconds = Number(argument("seconds", "3"));

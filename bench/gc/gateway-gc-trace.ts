@@ -17,11 +17,7 @@ import { closedLoop, sequential } from "../lib/load.js";
 import { freePort, pinSelf, startProcess, stopProcess, waitForListening } from "../lib/processes.js";
 import { percentile } from "../lib/stats.js";
 import { benchDirectory, buildBundles, repositoryDirectory, startMock } from "../lib/targets.js";
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
+import { argument } from "../lib/cli.js";
 
 const model = argument("model", "mock-instant");
 const floor = process.argv.includes("--floor");

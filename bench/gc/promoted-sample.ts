@@ -15,11 +15,7 @@ import { createConnectHttp1Client } from "../lib/clients.js";
 import { closedLoop, sequential } from "../lib/load.js";
 import { freePort, pinSelf, startProcess, stopProcess } from "../lib/processes.js";
 import { buildBundles, repositoryDirectory, startMock } from "../lib/targets.js";
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
+import { argument } from "../lib/cli.js";
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };

@@ -69,14 +69,13 @@ import {
 import type { ServerResponse } from "node:http";
 import type { ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import { readEnvelopedMessage } from "./enveloped-message-reader.js";
+import { isIdentityEncoding, readTimeoutHeader } from "./fast-path-headers.js";
 import { FastPathContext } from "./fast-path-context.js";
 import { createFastPathRoutes, type ServerStreamingRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { nodeHeaders } from "./node-response-headers.js";
 import { StreamResponseWriter } from "./stream-response-writer.js";
 
-/** connect's `maxTimeoutMs` when the router sets none (validateUniversalHandlerOptions). */
-const connectMaxTimeoutMs = Number.MAX_SAFE_INTEGER;
 
 /** What connect's stream handler uses for the end-stream message: the router sets no JSON options. */
 const endStreamSerialization = createEndStreamSerialization(undefined);
@@ -191,14 +190,9 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
       if (!isIdentityEncoding(headers["connect-content-encoding"]) || !isIdentityEncoding(headers["content-encoding"])) return undefined;
       const version = headers["connect-protocol-version"];
       if (version !== undefined && version !== protocolVersion) return undefined;
-      let timeoutMs: number | undefined;
-      const timeoutHeader = headers["connect-timeout-ms"];
-      if (timeoutHeader !== undefined) {
-        if (typeof timeoutHeader !== "string") return undefined;
-        const timeout = parseTimeout(timeoutHeader, connectMaxTimeoutMs);
-        if (timeout.error) return undefined;
-        timeoutMs = timeout.timeoutMs;
-      }
+      const timeout = readTimeoutHeader(headers["connect-timeout-ms"], parseTimeout);
+      if (timeout === undefined) return undefined;
+      const timeoutMs = timeout.timeoutMs;
       const accepted = headers["connect-accept-encoding"];
       if (accepted !== undefined && typeof accepted !== "string") return undefined;
       const context = new FastPathContext({
@@ -235,9 +229,6 @@ function isBinaryStreamContentType(contentType: string | undefined): boolean | u
   }
 }
 
-function isIdentityEncoding(value: string | string[] | undefined): boolean {
-  return value === undefined || value === "identity";
-}
 
 /** Calls `return()` on an iterator the path stops consuming; what it returns or throws no longer matters. */
 function returnQuietly(iterator: AsyncIterator<unknown>): void {

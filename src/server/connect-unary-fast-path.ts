@@ -57,6 +57,7 @@ import {
   protocolVersion,
 } from "@connectrpc/connect/protocol-connect";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { isIdentityEncoding, readTimeoutHeader, singleHeader } from "./fast-path-headers.js";
 import { FastPathContext } from "./fast-path-context.js";
 import { createFastPathRoutes, type UnaryRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
@@ -76,8 +77,6 @@ export interface ConnectUnaryFastPathOptions {
   acceptCompression: Compression[];
 }
 
-/** connect's `maxTimeoutMs` when the router sets none (validateUniversalHandlerOptions). */
-const connectMaxTimeoutMs = Number.MAX_SAFE_INTEGER;
 
 export interface ConnectUnaryFastPath {
   /**
@@ -155,14 +154,9 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
       if (!isIdentityEncoding(headers["content-encoding"]) || !isIdentityEncoding(headers["connect-content-encoding"])) return undefined;
       const version = headers["connect-protocol-version"];
       if (version !== undefined && version !== protocolVersion) return undefined;
-      let timeoutMs: number | undefined;
-      const timeoutHeader = headers["connect-timeout-ms"];
-      if (timeoutHeader !== undefined) {
-        if (typeof timeoutHeader !== "string") return undefined;
-        const timeout = parseTimeout(timeoutHeader, connectMaxTimeoutMs);
-        if (timeout.error) return undefined;
-        timeoutMs = timeout.timeoutMs;
-      }
+      const timeout = readTimeoutHeader(headers["connect-timeout-ms"], parseTimeout);
+      if (timeout === undefined) return undefined;
+      const timeoutMs = timeout.timeoutMs;
       const context = new FastPathContext({
         method: route.spec.method,
         request,
@@ -194,13 +188,7 @@ function isBinaryContentType(contentType: string | undefined): boolean | undefin
   }
 }
 
-function isIdentityEncoding(value: string | string[] | undefined): boolean {
-  return value === undefined || value === "identity";
-}
 
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(", ") : value;
-}
 
 /**
  * connect's unary response header: the response header, then each trailer as `trailer-<name>`

@@ -21,6 +21,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { compressedFlag } from "@connectrpc/connect/protocol";
 import type { NodeRequest } from "./node-handler.js";
 import { messageTooLargeError } from "./request-size-guard.js";
+import { singleHeader } from "./fast-path-headers.js";
 
 /** gRPC and Connect streaming frame each message with a 5-byte prefix: flags, then a big-endian uint32 length. */
 const envelopeHeaderBytes = 5;
@@ -165,8 +166,4 @@ class EnvelopeReader<T> {
     }
     return this.message;
   }
-}
-
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(", ") : value;
 }

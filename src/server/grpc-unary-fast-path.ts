@@ -33,31 +33,17 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
-import {
-  compressedFlag,
-  compressionNegotiate,
-  encodeEnvelope,
-  type Compression,
-} from "@connectrpc/connect/protocol";
-import {
-  contentTypeProto,
-  grpcStatusOk,
-  headerAcceptEncoding,
-  headerEncoding,
-  headerGrpcStatus,
-  parseTimeout,
-  setTrailerStatus,
-} from "@connectrpc/connect/protocol-grpc";
+import { compressedFlag, encodeEnvelope, type Compression } from "@connectrpc/connect/protocol";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { Http2ServerResponse } from "node:http2";
 import type { ConnectUnaryFastPathOptions } from "./connect-unary-fast-path.js";
 import { readEnvelopedMessage } from "./enveloped-message-reader.js";
-import { FastPathContext } from "./fast-path-context.js";
+import type { FastPathContext } from "./fast-path-context.js";
+import { openGrpcFastPathCall } from "./grpc-fast-path-call.js";
 import { createFastPathRoutes, type UnaryRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { nodeHeaders } from "./node-response-headers.js";
 
-/** connect's `maxTimeoutMs` when the router sets none (validateUniversalHandlerOptions). */
-const connectMaxTimeoutMs = Number.MAX_SAFE_INTEGER;
 
 export interface GrpcUnaryFastPath {
   /** As the Connect fast path's: returns `router` wrapped so that its unary methods are known here too. */
@@ -128,37 +114,9 @@ export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): G
       if (request.httpVersionMajor !== 2 || request.method !== "POST") return undefined;
       const route = routes.get(path);
       if (route === undefined) return undefined;
-      const headers = request.headers;
-      const contentType = headers["content-type"];
-      if (contentType !== "application/grpc" && contentType !== contentTypeProto) return undefined;
-      const encoding = headers["grpc-encoding"];
-      if (encoding !== undefined && encoding !== "identity") return undefined;
-      let timeoutMs: number | undefined;
-      const timeoutHeader = headers["grpc-timeout"];
-      if (timeoutHeader !== undefined) {
-        if (typeof timeoutHeader !== "string") return undefined;
-        const timeout = parseTimeout(timeoutHeader, connectMaxTimeoutMs);
-        if (timeout.error) return undefined;
-        timeoutMs = timeout.timeoutMs;
-      }
-      const accepted = headers["grpc-accept-encoding"];
-      if (accepted !== undefined && typeof accepted !== "string") return undefined;
-      const context = new FastPathContext({
-        method: route.spec.method,
-        request,
-        response,
-        protocolName: "grpc",
-        responseContentType: contentTypeProto,
-        binary: true,
-        timeoutMs,
-        values: contextValues,
-        shutdownSignal,
-        runningCalls,
-      });
-      context.responseTrailer.set(headerGrpcStatus, grpcStatusOk);
-      const compression = compressionNegotiate(options.acceptCompression, null, accepted ?? null, headerAcceptEncoding).response;
-      if (compression !== null) context.responseHeader.set(headerEncoding, compression.name);
-      return answer(route, context, request, response, requestId, compression);
+      const call = openGrpcFastPathCall(route.spec.method, request, response, contextValues, options, runningCalls);
+      if (call === undefined) return undefined;
+      return answer(route, call.context, request, response, requestId, call.compression);
     },
   };
 }
