@@ -8,6 +8,10 @@
 // It runs a closed loop: -concurrency workers, each sending GatewayService/Complete back to back over
 // -connections shared HTTP/2 connections until -duration ends, then prints one JSON line with the same
 // fields and meaning as LoadResult in bench/lib/load.ts.
+//
+// With -streams N it sends N StreamComplete calls one at a time instead (scenario 2's gRPC rows, for the
+// same reason: the grpc-js client's own cost per message would count as the gateway's) and prints the
+// arrival time of every text delta of each stream, as StreamResult in bench/lib/clients.ts.
 package main
 
 import (
@@ -35,9 +39,10 @@ func main() {
 	connections := flag.Int("connections", 1, "HTTP/2 connections the workers share (grpc-js uses one)")
 	requests := flag.Int("requests", 0, "stop after this many calls in all (0: only the duration bounds the run)")
 	raw := flag.Bool("raw", false, "also print every successful call's latency (latenciesMs), for one-at-a-time runs")
+	streams := flag.Int("streams", 0, "send this many StreamComplete calls one at a time, within -duration, and print their delta times")
 	flag.Parse()
-	if *address == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 || *requests < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: grpc-load -address host:port [-concurrency N] [-duration 1500ms] [-requests N] [-raw] [-model mock-instant] [-connections K]")
+	if *address == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 || *requests < 0 || *streams < 0 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: grpc-load -address host:port [-concurrency N] [-duration 1500ms] [-requests N] [-raw] [-model mock-instant] [-connections K] [-streams N]")
 		os.Exit(2)
 	}
 
@@ -48,11 +53,17 @@ func main() {
 	}
 	defer closeAll()
 
-	result := closedLoop(clients, completeRequest(*model), *concurrency, *duration, *requests)
-	if !*raw {
-		result.LatenciesMs = nil
+	var output any
+	if *streams > 0 {
+		output = sequentialStreams(clients[0], streamRequest(*model), *streams, *duration)
+	} else {
+		result := closedLoop(clients, completeRequest(*model), *concurrency, *duration, *requests)
+		if !*raw {
+			result.LatenciesMs = nil
+		}
+		output = result
 	}
-	line, err := json.Marshal(result)
+	line, err := json.Marshal(output)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "grpc-load:", err)
 		os.Exit(1)

@@ -1,12 +1,14 @@
 /**
- * The grpc-go load generator (bench/grpc-load) for scenario 3's gRPC targets. The @grpc/grpc-js client
- * saturates its own core near 1,500 calls/s, below the gRPC capacity target, so for those rows a Go
- * binary drives the closed loop instead. It is built once per process into bench/grpc-load/.bin (gitignored)
+ * The grpc-go load generator (bench/grpc-load) for the gRPC targets of scenario 3, and of scenarios 1
+ * and 2 (one call or stream at a time). The @grpc/grpc-js client saturates its own core near 1,500
+ * calls/s, below the gRPC capacity target, and adds more to one call than the gateway does, so for those
+ * rows a Go binary sends the calls instead. It is built once per process into bench/grpc-load/.bin (gitignored)
  * and run pinned to core 1, where the Node load generator runs, so the rig's layout does not change.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { StreamResult } from "./clients.js";
 import type { LoadResult } from "./load.js";
 import { canPin } from "./processes.js";
 import { benchDirectory } from "./targets.js";
@@ -92,6 +94,33 @@ export async function sequentialGrpcGo(address: string, count: number, timeLimit
   const latencies = Array.isArray(parsed.latenciesMs) ? parsed.latenciesMs.filter((value): value is number => typeof value === "number") : [];
   if (latencies.length !== result.requests) throw new Error(`grpc-load: ${result.requests} calls but ${latencies.length} latencies`);
   return latencies;
+}
+
+/** A batch of streams sent one at a time: the results of those that ended OK, and the failures. */
+export interface StreamBatch {
+  results: StreamResult[];
+  errors: number;
+  firstError?: string;
+}
+
+/**
+ * `count` StreamComplete calls for `model`, one at a time, with grpc-go (`-streams`), within timeLimitMs.
+ * Scenario 2 uses it for the gRPC rows for the reason scenario 1 does: the grpc-js client's own cost per
+ * stream and per message would count as the gateway's time to first token.
+ */
+export async function sequentialStreamsGrpcGo(address: string, count: number, timeLimitMs: number, model: string): Promise<StreamBatch> {
+  const args = ["-address", address, "-streams", String(count), "-duration", `${Math.round(timeLimitMs)}ms`, "-model", model];
+  const stdout = await runGrpcLoad(args, timeLimitMs);
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const parsed: unknown = JSON.parse(line);
+  if (!isRecord(parsed) || !Array.isArray(parsed.streams)) throw new Error(`grpc-load printed ${line.slice(0, 200)}`);
+  const results = parsed.streams.map((stream: unknown): StreamResult => {
+    if (!isRecord(stream) || !Array.isArray(stream.deltaTimesMs)) throw new Error(`grpc-load printed a stream without deltaTimesMs: ${line.slice(0, 200)}`);
+    const deltaTimesMs = stream.deltaTimesMs.filter((value): value is number => typeof value === "number");
+    return { firstContentMs: typeof stream.firstContentMs === "number" ? stream.firstContentMs : undefined, deltaTimesMs, totalMs: numberField(stream, "totalMs") };
+  });
+  const firstError = parsed.firstError;
+  return { results, errors: numberField(parsed, "errors"), ...(typeof firstError === "string" ? { firstError } : {}) };
 }
 
 /** Runs the binary pinned to core 1 with `args`; resolves with its stdout. */

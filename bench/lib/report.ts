@@ -124,6 +124,13 @@ function latencyGeneratorNote(result: BenchResult): string {
   return `${viaGo.join(", ")} were sent one at a time by bench/grpc-load (grpc-go, on core 1), so their added latency is the gateway's and not the grpc-js client's; every other row by the Node clients (bench/lib/clients.ts).`;
 }
 
+/** Which rows of scenario 2 grpc-go streamed (bench/lib/grpc-load.ts `-streams`), when any did. */
+function ttftGeneratorNote(result: BenchResult): string {
+  const viaGo = result.ttft.paced.figures.filter((figure) => figure.loadGenerator === "grpc-go").map((figure) => figure.target);
+  if (viaGo.length === 0) return "Every row was streamed by the Node clients (bench/lib/clients.ts).";
+  return `${viaGo.join(", ")} were streamed one at a time by bench/grpc-load (grpc-go, on core 1), as in scenario 1; every other row by the Node clients (bench/lib/clients.ts).`;
+}
+
 function fixedRows(cells: LoadCell[]): string[][] {
   return cells.map((entry) => [entry.target, String(entry.level), ms(entry.p50Ms), ms(entry.p99Ms), `${entry.errors}${entry.dropped > 0 ? ` (+${entry.dropped} dropped)` : ""}`]);
 }
@@ -297,6 +304,8 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
     `Instant upstream (${result.ttft.instant.deltas} deltas at once):`,
     "",
     table(["target", "TTFT ms", "added ms", "delta gap ms", "deltas", "buffering"], streamRows(result.ttft.instant.figures, result.ttft.instant.deltas)),
+    "",
+    ttftGeneratorNote(result),
     "",
     "## 3. Capacity frontier on one core (closed loop, instant mock)",
     "",

@@ -4,7 +4,7 @@
  * machine hits all targets alike; "added" is always target minus direct within the same round.
  */
 import { percentile, shuffle, spread, type Spread } from "./stats.js";
-import { grpcGoAvailable, sequentialGrpcGo } from "./grpc-load.js";
+import { grpcGoAvailable, sequentialGrpcGo, sequentialStreamsGrpcGo, type StreamBatch } from "./grpc-load.js";
 import { sequential } from "./load.js";
 import type { Plan } from "./plan.js";
 import type { Target } from "./targets.js";
@@ -34,11 +34,14 @@ export interface LatencyScenario {
   figures: LatencyFigures[];
 }
 
+/** The gRPC rows go through grpc-go when it is there: the grpc-js client costs more than the gateway does. */
+function viaGrpcGo(target: Target): string | undefined {
+  return target.grpcAddress !== undefined && grpcGoAvailable() ? target.grpcAddress : undefined;
+}
+
 /** Scenario 1: added latency at one request at a time, instant mock. */
 export async function runLatency(plan: Plan, targets: Target[], random: () => number): Promise<LatencyScenario> {
   const failures = new Map<string, string>();
-  // The gRPC rows through grpc-go when it is there: the grpc-js client costs more than the gateway does.
-  const viaGrpcGo = (target: Target): string | undefined => (target.grpcAddress !== undefined && grpcGoAvailable() ? target.grpcAddress : undefined);
   const measure = async (target: Target, count: number): Promise<number[]> => {
     try {
       const address = viaGrpcGo(target);
@@ -81,6 +84,8 @@ export async function runLatency(plan: Plan, targets: Target[], random: () => nu
 
 export interface StreamFigures {
   target: string;
+  /** What sent the streams: the Node client of the target's protocol, or bench/grpc-load for gRPC rows. */
+  loadGenerator?: "node" | "grpc-go";
   /** Time to the first content delta. */
   ttftMs: Spread;
   addedTtftMs: Spread;
@@ -105,6 +110,28 @@ function medianGap(result: StreamResult): number {
   return percentile(gaps, 50);
 }
 
+/** `count` streams one at a time through the target's Node client, or through grpc-go for a gRPC row. */
+async function streamBatch(target: Target, model: string, count: number): Promise<StreamBatch> {
+  const address = viaGrpcGo(target);
+  if (address !== undefined) {
+    try {
+      return await sequentialStreamsGrpcGo(address, count, 120_000, model);
+    } catch (error) {
+      return { results: [], errors: count, firstError: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  const batch: StreamBatch = { results: [], errors: 0 };
+  for (let index = 0; index < count; index++) {
+    try {
+      batch.results.push(await target.client.stream(model));
+    } catch (error) {
+      batch.errors++;
+      batch.firstError ??= error instanceof Error ? error.message : String(error);
+    }
+  }
+  return batch;
+}
+
 async function streamRounds(plan: Plan, targets: Target[], random: () => number, model: string, deltas: number, gapMs: number): Promise<StreamFigures[]> {
   const results = new Map<string, { ttft: number[]; gaps: number[]; wrong: number; errors: number; firstError?: string; streams: number }>();
   for (const target of targets) results.set(target.name, { ttft: [], gaps: [], wrong: 0, errors: 0, streams: 0 });
@@ -114,17 +141,14 @@ async function streamRounds(plan: Plan, targets: Target[], random: () => number,
       const entry = results.get(target.name);
       if (entry === undefined) continue;
       const ttfts: number[] = [];
-      for (let index = 0; index < plan.ttft.streamsPerRound; index++) {
-        entry.streams++;
-        try {
-          const result = await target.client.stream(model);
-          if (result.deltaTimesMs.length !== deltas) entry.wrong++;
-          if (result.firstContentMs !== undefined) ttfts.push(result.firstContentMs);
-          if (result.deltaTimesMs.length > 1) entry.gaps.push(medianGap(result));
-        } catch (error) {
-          entry.errors++;
-          entry.firstError ??= error instanceof Error ? error.message : String(error);
-        }
+      const batch = await streamBatch(target, model, plan.ttft.streamsPerRound);
+      entry.streams += plan.ttft.streamsPerRound;
+      entry.errors += batch.errors;
+      if (batch.firstError !== undefined) entry.firstError ??= batch.firstError;
+      for (const result of batch.results) {
+        if (result.deltaTimesMs.length !== deltas) entry.wrong++;
+        if (result.firstContentMs !== undefined) ttfts.push(result.firstContentMs);
+        if (result.deltaTimesMs.length > 1) entry.gaps.push(medianGap(result));
       }
       roundTtft.set(target.name, [...(roundTtft.get(target.name) ?? []), percentile(ttfts, 50)]);
       entry.ttft.push(percentile(ttfts, 50));
@@ -136,6 +160,7 @@ async function streamRounds(plan: Plan, targets: Target[], random: () => number,
     const gap = spread(entry.gaps);
     return {
       target: target.name,
+      loadGenerator: viaGrpcGo(target) === undefined ? "node" : "grpc-go",
       ttftMs: spread(entry.ttft),
       addedTtftMs: spread((roundTtft.get(target.name) ?? []).map((value, index) => value - (direct[index] ?? Number.NaN))),
       gapMs: gap,
@@ -151,7 +176,7 @@ async function streamRounds(plan: Plan, targets: Target[], random: () => number,
 /** Scenario 2: added time to first token with a paced upstream and with an instant one, plus delta fidelity. */
 export async function runTtft(plan: Plan, targets: Target[], random: () => number): Promise<TtftScenario> {
   const { pacedModel, pacedDeltas, pacedGapMs, instantModel, instantDeltas } = plan.ttft;
-  for (const target of targets) await target.client.stream(instantModel).catch(() => undefined);
+  for (const target of targets) await streamBatch(target, instantModel, 1);
   return {
     paced: { model: pacedModel, deltas: pacedDeltas, gapMs: pacedGapMs, figures: await streamRounds(plan, targets, random, pacedModel, pacedDeltas, pacedGapMs) },
     instant: { model: instantModel, deltas: instantDeltas, figures: await streamRounds(plan, targets, random, instantModel, instantDeltas, 0) },

@@ -31,9 +31,7 @@
  * - response compression: `compressionNegotiate` with `connect-accept-encoding` sets
  *   `connect-content-encoding` before the implementation runs, and `envelopeCompress` compresses every
  *   envelope (the end-stream one too) of at least `compressMinBytes`;
- * - the head: status 200 and the response header as it is when the first envelope is ready (the first
- *   message, or the end-stream message when the implementation threw or ended first), so headers the
- *   implementation sets before its first message are sent and later ones are not;
+ * - the head: status 200 and the response header, the same bytes as connect's (but see below for when);
  * - each message is written as soon as it is yielded, and the implementation is asked for the next one
  *   only once the write is done: at once, or after 'drain' when `write` returned false;
  * - the end: `createEndStreamSerialization` with the trailer as metadata, plus the error (a thrown
@@ -42,7 +40,10 @@
  *   implementation's iterator is returned as soon as it yields, or at once if it is waiting on 'drain',
  *   so the upstream call is cancelled (connect returns it when a write fails); nothing more is written.
  *
- * Where this path differs from connect, on purpose: connect writes the end-stream envelope and then
+ * Where this path differs from connect, on purpose: connect sends the head when the first envelope is
+ * ready (the first message, or the end-stream message); this path sends it as soon as the
+ * implementation is found waiting on its upstream (stream-head.ts says why), so headers the
+ * implementation sets after its first turn are not sent. Connect writes the end-stream envelope and then
  * calls `end()`; this path passes the envelope to `end()`, the same bytes in one write (over HTTP/2,
  * one DATA frame with END_STREAM instead of two). As in the unary fast paths, the context's signal is not
  * aborted when the call ends normally, nor with the error after the implementation threw (connect
@@ -74,6 +75,7 @@ import { FastPathContext } from "./fast-path-context.js";
 import { createFastPathRoutes, type ServerStreamingRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { nodeHeaders } from "./node-response-headers.js";
+import { StreamHead } from "./stream-head.js";
 import { StreamResponseWriter } from "./stream-response-writer.js";
 
 
@@ -116,7 +118,14 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
   ): Promise<void> => {
     const { spec, serialization } = route;
     const writer = new StreamResponseWriter(response);
-    let headSent = false;
+    const head = new StreamHead(
+      (early) => {
+        (response as ServerResponse).writeHead(200, nodeHeaders(context.responseHeader));
+        // HTTP/1.1 holds a head back until the first body write.
+        if (early) (response as ServerResponse).flushHeaders();
+      },
+      () => !writer.gone && !response.writableEnded,
+    );
     let iterator: AsyncIterator<MessageInitShape<DescMessage>> | undefined;
     /** The implementation's iterator ended (done or threw): there is nothing to return. */
     let iteratorEnded = false;
@@ -131,10 +140,12 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
       });
       const output = serialization.getO(context.binary);
       iterator = spec.impl(input, context)[Symbol.asyncIterator]();
-      for (;;) {
+      for (let first = true; ; first = false) {
         let result: IteratorResult<MessageInitShape<DescMessage>>;
         try {
-          result = await iterator.next();
+          const next = iterator.next();
+          if (first) head.sendOnceWaiting();
+          result = await next;
         } catch (thrown) {
           iteratorEnded = true;
           throw thrown;
@@ -148,10 +159,7 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
         // Without compression, no await: a message costs no extra turn of the microtask queue.
         const bytes = compression === null ? encodeEnvelope(0, data) : await compressedEnvelope(0, data, compression);
         if (writer.gone) break;
-        if (!headSent) {
-          headSent = true;
-          (response as ServerResponse).writeHead(200, nodeHeaders(context.responseHeader));
-        }
+        head.sendNow();
         const drained = writer.write(bytes);
         if (drained !== undefined) await drained;
         if (writer.gone) break;
@@ -170,7 +178,7 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
     const data = endStreamSerialization.serialize(end);
     const bytes = compression === null ? encodeEnvelope(endStreamFlag, data) : await compressedEnvelope(endStreamFlag, data, compression);
     if (writer.gone) return;
-    if (!headSent) (response as ServerResponse).writeHead(200, nodeHeaders(context.responseHeader));
+    head.sendNow();
     writer.end(bytes);
   };
 

@@ -23,9 +23,7 @@
  * - response compression: `compressionNegotiate` with `grpc-accept-encoding` sets `grpc-encoding`
  *   before the implementation runs, and a message of at least `compressMinBytes` is compressed, as
  *   `transformCompressEnvelope` does;
- * - the head: status 200 and the response header as it is when the first message is ready, or at the
- *   end when there is none (connect's `untilFirst` and connect-node's write "after first read"), so
- *   headers the implementation sets before its first message are sent and later ones are not;
+ * - the head: status 200 and the response header, the same HEADERS frame as connect's (but see below for when);
  * - each message is written as soon as it is yielded, and the implementation is asked for the next one
  *   only once the write is done: at once, or after 'drain' when `write` returned false;
  * - the end: the trailer through `addTrailers` (`grpc-status` "0", or `setTrailerStatus` with the
@@ -38,7 +36,10 @@
  *   once if the path is waiting on 'drain', so the upstream call is cancelled; nothing more is written.
  *
  * Where this path differs from connect, on purpose, as the Connect stream fast path does
- * (connect-stream-fast-path.ts): the context's signal is not aborted when the call ends normally, nor
+ * (connect-stream-fast-path.ts): connect sends the head when the first message is ready, or at the end
+ * when there is none (its `untilFirst`, connect-node's write "after first read"); this path sends it as
+ * soon as the implementation is found waiting on its upstream (stream-head.ts says why), so headers
+ * the implementation sets after its first turn are not sent. The context's signal is not aborted when the call ends normally, nor
  * with the error after the implementation threw (connect aborts it in both cases, when nothing listens
  * any more); and when the client goes away while a write waits for 'drain', this path returns the
  * implementation where connect may wait for a 'drain' that never comes. The body reader's one known
@@ -56,6 +57,7 @@ import { openGrpcFastPathCall } from "./grpc-fast-path-call.js";
 import { createFastPathRoutes, type ServerStreamingRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { nodeHeaders } from "./node-response-headers.js";
+import { StreamHead } from "./stream-head.js";
 import { StreamResponseWriter } from "./stream-response-writer.js";
 
 
@@ -93,7 +95,11 @@ export function createGrpcStreamFastPath(options: ConnectUnaryFastPathOptions): 
     const http2Response = response as Http2ServerResponse;
     const writer = new StreamResponseWriter(response);
     const trailer = context.responseTrailer;
-    let headSent = false;
+    // Over HTTP/2, writeHead sends the HEADERS frame at once: no flush needed for an early head.
+    const head = new StreamHead(
+      () => http2Response.writeHead(200, nodeHeaders(context.responseHeader)),
+      () => !writer.gone && !response.writableEnded,
+    );
     let iterator: AsyncIterator<MessageInitShape<DescMessage>> | undefined;
     /** The implementation's iterator ended (done or threw): there is nothing to return. */
     let iteratorEnded = false;
@@ -107,10 +113,12 @@ export function createGrpcStreamFastPath(options: ConnectUnaryFastPathOptions): 
       });
       const output = serialization.getO(true);
       iterator = spec.impl(input, context)[Symbol.asyncIterator]();
-      for (;;) {
+      for (let first = true; ; first = false) {
         let result: IteratorResult<MessageInitShape<DescMessage>>;
         try {
-          result = await iterator.next();
+          const next = iterator.next();
+          if (first) head.sendOnceWaiting();
+          result = await next;
         } catch (thrown) {
           iteratorEnded = true;
           throw thrown;
@@ -124,10 +132,7 @@ export function createGrpcStreamFastPath(options: ConnectUnaryFastPathOptions): 
         // Without compression, no await: a message costs no extra turn of the microtask queue.
         const bytes = compression === null ? encodeEnvelope(0, data) : await compressedEnvelope(data, compression);
         if (writer.gone) break;
-        if (!headSent) {
-          headSent = true;
-          http2Response.writeHead(200, nodeHeaders(context.responseHeader));
-        }
+        head.sendNow();
         const drained = writer.write(bytes);
         if (drained !== undefined) await drained;
         if (writer.gone) break;
@@ -144,7 +149,7 @@ export function createGrpcStreamFastPath(options: ConnectUnaryFastPathOptions): 
     // The client went away: connect's write would fail and be dropped; there is nobody to answer.
     if (writer.gone || response.writableEnded) return;
     // As connect-node's universalResponseToNodeResponse: the head if no message sent it, trailers, end.
-    if (!headSent) http2Response.writeHead(200, nodeHeaders(context.responseHeader));
+    head.sendNow();
     http2Response.addTrailers(nodeHeaders(trailer));
     http2Response.end();
   };

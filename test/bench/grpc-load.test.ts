@@ -7,12 +7,21 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGrpcLoad, closedLoopGrpcGo, grpcGoAvailable, parseGrpcLoadOutput, sequentialGrpcGo } from "../../bench/lib/grpc-load.js";
+import { buildGrpcLoad, closedLoopGrpcGo, grpcGoAvailable, parseGrpcLoadOutput, sequentialGrpcGo, sequentialStreamsGrpcGo } from "../../bench/lib/grpc-load.js";
 import { CompleteRequestSchema, CompleteResponseSchema, FinishReason, type CompleteRequest } from "../../gen/modelgate/v1/completion_pb.js";
 import { Role } from "../../gen/modelgate/v1/content_pb.js";
+import { StreamCompleteRequestSchema, StreamCompleteResponseSchema, type StreamCompleteRequest } from "../../gen/modelgate/v1/stream_pb.js";
 
-/** A null Complete handler: answers at once, or fails with INTERNAL when the model is "fail". */
-function startNullServer(seen: CompleteRequest[]): Promise<{ server: grpc.Server; address: string }> {
+/** The stream the null server sends: a start, three text deltas 20 ms apart, a finish. */
+const pacedDeltas = 3;
+const pacedGapMs = 20;
+
+/**
+ * A null Complete handler: answers at once, or fails with INTERNAL when the model is "fail"; and a
+ * StreamComplete that sends `pacedDeltas` text deltas `pacedGapMs` apart, or fails after one when the
+ * model is "fail".
+ */
+function startNullServer(seen: CompleteRequest[], seenStreams: StreamCompleteRequest[]): Promise<{ server: grpc.Server; address: string }> {
   const server = new grpc.Server();
   const definition: grpc.ServiceDefinition = {
     Complete: {
@@ -24,13 +33,38 @@ function startNullServer(seen: CompleteRequest[]): Promise<{ server: grpc.Server
       responseSerialize: (bytes: Buffer) => bytes,
       responseDeserialize: (bytes: Buffer) => bytes,
     },
+    StreamComplete: {
+      path: "/modelgate.v1.GatewayService/StreamComplete",
+      requestStream: false,
+      responseStream: true,
+      requestSerialize: (value: Buffer) => value,
+      requestDeserialize: (bytes: Buffer) => fromBinary(StreamCompleteRequestSchema, bytes),
+      responseSerialize: (bytes: Buffer) => bytes,
+      responseDeserialize: (bytes: Buffer) => bytes,
+    },
   };
+  const event = (value: Parameters<typeof create<typeof StreamCompleteResponseSchema>>[1]) =>
+    Buffer.from(toBinary(StreamCompleteResponseSchema, create(StreamCompleteResponseSchema, value)));
   const response = Buffer.from(toBinary(CompleteResponseSchema, create(CompleteResponseSchema, { requestId: "r", text: "Hello.", finishReason: FinishReason.STOP })));
   server.addService(definition, {
     Complete: (call: grpc.ServerUnaryCall<CompleteRequest, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       if (seen.length < 10) seen.push(call.request);
       if (call.request.model === "fail") callback({ code: grpc.status.INTERNAL, details: "told to fail" });
       else callback(null, response);
+    },
+    StreamComplete: async (call: grpc.ServerWritableStream<StreamCompleteRequest, Buffer>) => {
+      if (seenStreams.length < 10) seenStreams.push(call.request);
+      call.write(event({ event: { case: "start", value: { requestId: "r", deployment: "d" } } }));
+      for (let index = 0; index < pacedDeltas; index++) {
+        await new Promise((resolve) => setTimeout(resolve, pacedGapMs));
+        call.write(event({ event: { case: "textDelta", value: { text: `t${index} ` } } }));
+        if (call.request.model === "fail") {
+          call.emit("error", { code: grpc.status.UNAVAILABLE, details: "told to fail" });
+          return;
+        }
+      }
+      call.write(event({ event: { case: "finish", value: { finishReason: FinishReason.STOP } } }));
+      call.end();
     },
   });
   return new Promise((resolve, reject) => {
@@ -40,13 +74,14 @@ function startNullServer(seen: CompleteRequest[]): Promise<{ server: grpc.Server
 
 describe("bench/grpc-load", () => {
   const seen: CompleteRequest[] = [];
+  const seenStreams: StreamCompleteRequest[] = [];
   let server: grpc.Server;
   let address: string;
 
   beforeAll(async () => {
     expect(grpcGoAvailable(), "go is not on PATH (CI installs it)").toBe(true);
     await buildGrpcLoad();
-    ({ server, address } = await startNullServer(seen));
+    ({ server, address } = await startNullServer(seen, seenStreams));
   }, 120_000);
 
   afterAll(() => {
@@ -88,6 +123,32 @@ describe("bench/grpc-load", () => {
 
   it("throws from a one-at-a-time run with a failed call, as the Node sequential loop does", async () => {
     await expect(sequentialGrpcGo(address, 5, 10_000, "fail")).rejects.toThrow(/5 of 5 calls failed, first: 13 Internal: told to fail/);
+  });
+
+  it("streams one at a time and times every text delta from the start of its call", async () => {
+    const batch = await sequentialStreamsGrpcGo(address, 3, 10_000, "mock-stream-32-20");
+    expect(batch.errors).toBe(0);
+    expect(batch.results).toHaveLength(3);
+    for (const result of batch.results) {
+      expect(result.deltaTimesMs).toHaveLength(pacedDeltas);
+      expect(result.firstContentMs).toBe(result.deltaTimesMs[0]);
+      expect(result.firstContentMs).toBeGreaterThanOrEqual(pacedGapMs - 1);
+      const gaps = result.deltaTimesMs.slice(1).map((time, index) => time - result.deltaTimesMs[index]);
+      expect(gaps.every((gap) => gap >= pacedGapMs - 1)).toBe(true);
+      expect(result.totalMs).toBeGreaterThanOrEqual(result.deltaTimesMs[pacedDeltas - 1]);
+    }
+    // The same request createGrpcClient (bench/lib/clients.ts) streams.
+    expect(seenStreams[0]?.model).toBe("mock-stream-32-20");
+    expect(seenStreams[0]?.messages.map((message) => ({ role: message.role, parts: message.parts.map((part) => part.part) }))).toEqual([
+      { role: Role.USER, parts: [{ case: "text", value: "Say hello." }] },
+    ]);
+  });
+
+  it("counts a stream that ends with an error status as failed, not as a result", async () => {
+    const batch = await sequentialStreamsGrpcGo(address, 2, 10_000, "fail");
+    expect(batch.results).toEqual([]);
+    expect(batch.errors).toBe(2);
+    expect(batch.firstError).toMatch(/^14 Unavailable: told to fail$/);
   });
 
   it("fails the run when it cannot connect at all", async () => {

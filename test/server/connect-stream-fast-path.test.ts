@@ -55,6 +55,8 @@ interface LiveCall {
   resume(): void;
   /** The client goes away: the connection is destroyed (HTTP/1.1) or the stream cancelled (h2c). */
   leave(): void;
+  /** The response head, as soon as it arrives. */
+  readonly head: Promise<HeaderMap>;
   /** The whole answer, once the response has ended. */
   readonly answer: Promise<Answer>;
 }
@@ -105,11 +107,14 @@ function callHttp1(port: number, exchange: Exchange): LiveCall {
   const collector = createCollector();
   let received: http.IncomingMessage | undefined;
   let request: http.ClientRequest | undefined;
+  let headArrived = (_head: HeaderMap): void => undefined;
+  const head = new Promise<HeaderMap>((resolve) => (headArrived = resolve));
   const answer = new Promise<Answer>((resolve, reject) => {
     request = http.request(
       { host: "127.0.0.1", port, path: streamPath, method: exchange.method ?? "POST", headers: exchange.headers, agent: false },
       (response) => {
         received = response;
+        headArrived(comparable(response.headers));
         response.on("data", (chunk: Buffer) => collector.push(chunk));
         response.on("end", () =>
           resolve({ status: response.statusCode ?? 0, headers: comparable(response.headers), body: collector.body().toString("base64") }),
@@ -128,6 +133,7 @@ function callHttp1(port: number, exchange: Exchange): LiveCall {
       answer.catch(() => undefined);
       request?.destroy();
     },
+    head,
     answer,
   };
 }
@@ -136,6 +142,8 @@ function callHttp2(port: number, exchange: Exchange): LiveCall {
   const collector = createCollector();
   const session = http2.connect(`http://127.0.0.1:${port}`);
   const stream = session.request({ ":method": exchange.method ?? "POST", ":path": streamPath, ...exchange.headers });
+  let headArrived = (_head: HeaderMap): void => undefined;
+  const head = new Promise<HeaderMap>((resolve) => (headArrived = resolve));
   const answer = new Promise<Answer>((resolve, reject) => {
     session.on("error", reject);
     let status = 0;
@@ -143,6 +151,7 @@ function callHttp2(port: number, exchange: Exchange): LiveCall {
     stream.on("response", (received) => {
       status = Number(received[":status"]);
       headers = comparable(received);
+      headArrived(headers);
     });
     stream.on("data", (chunk: Buffer) => collector.push(chunk));
     stream.on("end", () => {
@@ -162,6 +171,7 @@ function callHttp2(port: number, exchange: Exchange): LiveCall {
       stream.close(http2.constants.NGHTTP2_CANCEL);
       session.close();
     },
+    head,
     answer,
   };
 }
@@ -380,6 +390,25 @@ describe("the Connect stream fast path", () => {
         };
         expect(summary(fastAnswer)).toEqual(summary(connectAnswer));
         expect(summary(fastAnswer)).toMatchObject({ status: 200, started: true, code: "deadline_exceeded" });
+      });
+
+      it("sends the head while the implementation waits for its first message, the same bytes as connect's", async () => {
+        const exchange = { headers: jsonHeaders("waits-first-1"), body: jsonRequest("test:stream-waits-first", "w") };
+        const probes = fast.probes.length;
+        const live = call(fast.port, exchange);
+        const head = await live.head;
+        const probe = fast.probes[probes];
+        expect(probe.produced).toBe(0);
+        expect(head["x-test-header"]).toBe("h");
+        probe.open();
+        const fastAnswer = await live.answer;
+        // connect sends its head with the first message: open its probe as soon as it exists.
+        const connectProbes = connect.probes.length;
+        const connectLive = call(connect.port, exchange);
+        await waitFor(() => connect.probes.length > connectProbes);
+        connect.probes[connectProbes].open();
+        expect(fastAnswer).toEqual(await connectLive.answer);
+        expect(decodeAnswer(fastAnswer).messages).toEqual([{ textDelta: { text: "after the wait" } }]);
       });
 
       for (const name of ["fast path", "connect"] as const) {

@@ -21,7 +21,7 @@ export interface Variant {
   readonly contexts: HandlerContext[];
   /** Every context the StreamComplete implementation was called with, in order. */
   readonly streamContexts: HandlerContext[];
-  /** One probe per "test:stream-gated" and "test:stream-many" call, in order. */
+  /** One probe per "test:stream-gated", "test:stream-waits-first" and "test:stream-many" call, in order. */
   readonly probes: StreamProbe[];
   shutDown(): void;
   close(): Promise<void>;
@@ -36,7 +36,7 @@ export interface FastPaths {
 
 /** What a probed StreamComplete implementation ("test:stream-gated", "test:stream-many") saw. */
 export interface StreamProbe {
-  /** Lets "test:stream-gated" go on past its first message. */
+  /** Lets "test:stream-gated" go on past its first message, and "test:stream-waits-first" yield its only one. */
   open(): void;
   /** How many messages the implementation has yielded so far. */
   readonly produced: number;
@@ -115,12 +115,19 @@ async function* testStream(model: string, context: HandlerContext, probes: Strea
       yield textDelta("one ");
       throw new Error("leaked sk-SECRET");
     case "test:stream-gated":
+    case "test:stream-waits-first":
     case "test:stream-many": {
       const probe = createProbe(context);
       probes.push(probe);
       let completed = false;
       try {
-        if (model === "test:stream-gated") {
+        if (model === "test:stream-waits-first") {
+          // As a completion waits on its upstream: a header first, then nothing until opened.
+          context.responseHeader.set("x-test-header", "h");
+          await probe.opened;
+          probe.count();
+          yield textDelta("after the wait");
+        } else if (model === "test:stream-gated") {
           probe.count();
           yield textDelta("first ");
           await probe.opened;

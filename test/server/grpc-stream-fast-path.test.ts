@@ -74,6 +74,8 @@ interface LiveCall {
   resume(): void;
   /** The client goes away: the stream is cancelled (RST_STREAM). */
   leave(): void;
+  /** The response head, as soon as it arrives. */
+  readonly head: Promise<HeaderMap>;
   readonly answer: Promise<Answer>;
 }
 
@@ -106,6 +108,8 @@ function callGrpc(port: number, exchange: Exchange): LiveCall {
   const collector = createCollector();
   const session = http2.connect(`http://127.0.0.1:${port}`);
   const stream = session.request({ ":method": "POST", ":path": streamPath, te: "trailers", ...exchange.headers });
+  let headArrived = (_head: HeaderMap): void => undefined;
+  const head = new Promise<HeaderMap>((resolve) => (headArrived = resolve));
   const answer = new Promise<Answer>((resolve, reject) => {
     session.on("error", reject);
     let status = 0;
@@ -114,6 +118,7 @@ function callGrpc(port: number, exchange: Exchange): LiveCall {
     stream.on("response", (received) => {
       status = Number(received[":status"]);
       headers = comparable(received);
+      headArrived(headers);
     });
     stream.on("trailers", (received) => {
       trailers = comparable(received);
@@ -135,6 +140,7 @@ function callGrpc(port: number, exchange: Exchange): LiveCall {
       stream.close(http2.constants.NGHTTP2_CANCEL);
       session.close();
     },
+    head,
     answer,
   };
 }
@@ -334,6 +340,26 @@ describe("the gRPC stream fast path", () => {
     });
     expect(summary(fastAnswer)).toEqual(summary(connectAnswer));
     expect(summary(fastAnswer)).toMatchObject({ status: 200, started: true, code: 4 });
+  });
+
+  it("sends the head while the implementation waits for its first message, the same frames as connect's", async () => {
+    const exchange = { headers: grpcHeaders("waits-first-1"), body: streamRequest("test:stream-waits-first", "w") };
+    const probes = fast.probes.length;
+    const live = callGrpc(fast.port, exchange);
+    const head = await live.head;
+    const probe = fast.probes[probes];
+    expect(probe.produced).toBe(0);
+    expect(head["x-test-header"]).toBe("h");
+    probe.open();
+    const fastAnswer = await live.answer;
+    // connect sends its head with the first message: open its probe as soon as it exists.
+    const connectProbes = connect.probes.length;
+    const connectLive = callGrpc(connect.port, exchange);
+    await waitFor(() => connect.probes.length > connectProbes);
+    connect.probes[connectProbes].open();
+    expect(fastAnswer).toEqual(await connectLive.answer);
+    expect(status(fastAnswer).code).toBe(0);
+    expect(messages(fastAnswer)).toHaveLength(1);
   });
 
   for (const name of ["fast path", "connect"] as const) {

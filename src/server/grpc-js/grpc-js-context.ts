@@ -11,6 +11,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import { AbortLatch } from "../../providers/spec.js";
 import type { AdoptableSignal } from "../adoptable-signal.js";
+import { StreamHead } from "../stream-head.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "../request-id.js";
 import { headersFromMetadata, metadataFromHeaders } from "./grpc-js-status.js";
 
@@ -35,6 +36,8 @@ export interface GrpcJsCallContext {
   isCancelled(): boolean;
   /** Sends `context.responseHeader` as the response metadata, once. */
   sendHeader(): void;
+  /** Streaming calls: sends the metadata 1 ms later unless it was sent or the call ended by then (stream-head.ts). */
+  sendHeaderOnceWaiting(): void;
   /** Marks the call finished: stops listening for cancellation and releases the deadline timer. */
   finish(): void;
 }
@@ -136,7 +139,10 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
   }
   let cancelled = false;
   let finished = false;
-  let headerSent = false;
+  const head = new StreamHead(
+    () => call.sendMetadata(metadataFromHeaders(context.responseHeader)),
+    () => !cancelled && !finished,
+  );
 
   // grpc-js emits "cancelled" for a client cancel, for its own deadline timer, and (a tick later) after
   // every status it sends, so it only counts while the call runs.
@@ -158,9 +164,10 @@ export function openGrpcJsContext(call: GrpcJsServerCall, method: DescMethod, op
     context,
     isCancelled: () => cancelled,
     sendHeader() {
-      if (headerSent || cancelled) return;
-      headerSent = true;
-      call.sendMetadata(metadataFromHeaders(context.responseHeader));
+      if (!cancelled) head.sendNow();
+    },
+    sendHeaderOnceWaiting() {
+      head.sendOnceWaiting();
     },
     finish() {
       if (finished) return;

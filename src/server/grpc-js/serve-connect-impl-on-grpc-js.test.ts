@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type ServiceImpl } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type Metadata } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { StreamCompleteRequestSchema, StreamCompleteResponseSchema, type StreamCompleteResponse } from "../../../gen/modelgate/v1/stream_pb.js";
 import { GatewayService } from "../../../gen/modelgate/v1/gateway_service_pb.js";
@@ -41,6 +41,30 @@ describe("serveConnectImplOnGrpcJs", () => {
     let received = 0;
     for await (const event of stream) if ((event as StreamCompleteResponse).event.case === "textDelta") received++;
     expect(received).toBe(2000);
+    client.close();
+  });
+
+  it("sends a stream's metadata while the implementation waits for its first message", async () => {
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    let produced = 0;
+    const host = await serve({
+      async *streamComplete(_request, context) {
+        context.responseHeader.set("x-custom", "head");
+        await opened;
+        produced++;
+        yield { event: { case: "textDelta", value: { text: "after the wait" } } };
+      },
+    });
+    const client = new GrpcJsGatewayClient(host);
+    const stream = client.serverStream("StreamComplete", StreamCompleteRequestSchema, StreamCompleteResponseSchema, create(StreamCompleteRequestSchema, {}));
+    const metadata = await new Promise<Metadata>((resolve) => stream.once("metadata", resolve));
+    expect(produced).toBe(0);
+    expect(metadata.get("x-custom")).toEqual(["head"]);
+    open();
+    const events: StreamCompleteResponse[] = [];
+    for await (const event of stream) events.push(event as StreamCompleteResponse);
+    expect(events.map((event) => event.event.case)).toEqual(["textDelta"]);
     client.close();
   });
 
