@@ -4,7 +4,9 @@
  * profile) and prints self time by package and by function over the loaded window, with the gateway's
  * CPU time per request read from /proc. The figures behind docs/benchmarks.md's "Where the time goes".
  *
- *   npx tsx bench/profile.ts [--target modelgate/connect-h1] [--seconds 8] [--concurrency 8] [--model mock-instant] [--warmup-seconds 3] [--bundle]
+ * With `--stream` the calls are StreamComplete (give a streaming `--model`, e.g. mock-stream-32-0).
+ *
+ *   npx tsx bench/profile.ts [--target modelgate/connect-h1] [--seconds 8] [--concurrency 8] [--model mock-instant] [--warmup-seconds 3] [--bundle] [--stream]
  */
 import { mkdtempSync, readdirSync } from "node:fs";
 import os from "node:os";
@@ -22,6 +24,7 @@ const model = argument("model", "mock-instant");
 // `--bundle`: profile dist/modelgate.mjs as production runs it (functions then carry bundle line numbers).
 const fromSource = !process.argv.includes("--bundle");
 const warmupMs = Number(argument("warmup-seconds", "3")) * 1_000;
+const streaming = process.argv.includes("--stream");
 
 pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-profile-"));
@@ -31,9 +34,10 @@ const gateway = await startGateway("modelgate", mock.port, directory, { nodeFlag
 const target = targetsFor(gateway, mock.port).find((candidate) => candidate.name === targetName);
 try {
   if (target === undefined) throw new Error(`no target ${targetName}; try modelgate/connect-h1, modelgate/connect-h2c, modelgate/grpc, modelgate/grpc-js`);
-  await closedLoop(() => target.client.unary(model), Math.max(8, concurrency), warmupMs);
+  const call = streaming ? () => target.client.stream(model).then(() => undefined) : () => target.client.unary(model);
+  await closedLoop(call, Math.max(8, concurrency), warmupMs);
   const before = cpuMs(gateway.started.child.pid);
-  const load = await closedLoop(() => target.client.unary(model), concurrency, seconds * 1_000);
+  const load = await closedLoop(call, concurrency, seconds * 1_000);
   const used = cpuMs(gateway.started.child.pid) - before;
   process.stdout.write(
     `${targetName}, ${model}, c=${concurrency}, ${seconds} s: ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.p50Ms.toFixed(2)} ms, ` +
