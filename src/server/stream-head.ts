@@ -6,18 +6,24 @@
  * Why not wait for the first message: a client handles a response's head before its body (undici
  * resolves the response, grpc-js emits 'metadata', connect runs onHeader). Sent with the first token,
  * that work comes on top of the time to first token; sent while the upstream is still thinking, it
- * overlaps the wait. `npx tsx bench/ttft-split.ts --baseline <bundle>` measured 0.24–0.27 ms less on
+ * overlaps the wait. `npx tsx bench/ttft-split.ts --baseline <bundle>` measured 0.15–0.25 ms less on
  * the delta path on every surface (docs/benchmarks.md, "Where the time goes").
  *
- * "Found waiting": the implementation has neither yielded nor ended 1 ms after its first `next()`. Not
- * sooner (`setImmediate`): then the head competed with the upstream request for this one thread and
- * the setup half grew by 0.1–0.2 ms; 1 ms is nothing next to a model's time to first token. An answer
+ * "Found waiting": the implementation has neither yielded nor ended 5 ms after its first `next()`. Not
+ * sooner: with `setImmediate`, and still with a 1 ms timer, the setup half grew by 0.1–0.2 ms in every
+ * run, as if the head competed with the upstream request for this one thread (a Node timer can fire
+ * early by as much as its loop's clock is stale, so "1 ms" can be much less). The upstream request
+ * leaves well within 1 ms of the call's arrival on this rig, and 5 ms is nothing next to a model's
+ * time to first token. An answer
  * that needs no upstream (a validation error, an unknown model) goes out as connect sends it.
  *
  * The bytes are connect's; only when they leave differs. What this gives up: a header the
- * implementation sets after that first millisecond is not sent (connect sends those set before the
+ * implementation sets after those first milliseconds is not sent (connect sends those set before the
  * first message). The gateway's implementation sets its one header, x-request-id, before its first await.
  */
+/** How long an implementation may take to yield or end before it counts as waiting. */
+const waitingAfterMs = 5;
+
 export class StreamHead {
   private sent = false;
 
@@ -38,9 +44,9 @@ export class StreamHead {
     this.send(false);
   }
 
-  /** Call right after the implementation's first `next()`: sends the head 1 ms later if nothing else has. */
+  /** Call right after the implementation's first `next()`: sends the head `waitingAfterMs` later if nothing else has. */
   sendOnceWaiting(): void {
-    setTimeout(sendIfStillWaiting, 1, this);
+    setTimeout(sendIfStillWaiting, waitingAfterMs, this);
   }
 
   /** @internal */

@@ -36,7 +36,7 @@ export interface GrpcJsCallContext {
   isCancelled(): boolean;
   /** Sends `context.responseHeader` as the response metadata, once. */
   sendHeader(): void;
-  /** Streaming calls: sends the metadata 1 ms later unless it was sent or the call ended by then (stream-head.ts). */
+  /** Streaming calls: sends the metadata 5 ms later unless it was sent or the call ended by then (stream-head.ts). */
   sendHeaderOnceWaiting(): void;
   /** Marks the call finished: stops listening for cancellation and releases the deadline timer. */
   finish(): void;

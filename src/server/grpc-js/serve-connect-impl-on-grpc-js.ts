@@ -165,7 +165,7 @@ async function writeResponses(
   fail: (error: unknown, call: GrpcJsCallContext) => ReturnType<typeof toGrpcJsStatus>,
 ): Promise<void> {
   try {
-    // Scheduled before the loop's first `next()`, it still fires after it (a 1 ms timer).
+    // Scheduled before the loop's first `next()`, it still fires after it (a 5 ms timer).
     call.sendHeaderOnceWaiting();
     for await (const value of run()) {
       if (call.isCancelled()) return;
