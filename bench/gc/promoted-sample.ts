@@ -3,9 +3,10 @@
  * (core 1) and modelgate's bundle (core 0) with `--inspect`, warms up at c=8, then samples allocations
  * over CDP (`HeapProfiler.startSampling` keeping objects a mark-compact collects but not those a
  * scavenge does, i.e. the promoted ones) during one-at-a-time calls, and prints the top allocation
- * stacks by bytes.
+ * stacks by bytes. With `--all`, objects a scavenge collects are kept too: every allocation, the
+ * figure to cut when scavenges come too often.
  *
- *   npx tsx bench/gc/promoted-sample.ts [--model mock-instant|echo] [--depth 4]
+ *   npx tsx bench/gc/promoted-sample.ts [--model mock-instant|echo] [--depth 4] [--all]
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -25,6 +26,7 @@ interface ProfileNode {
 
 const model = argument("model", "mock-instant");
 const depth = Number(argument("depth", "4"));
+const everything = process.argv.includes("--all");
 pinSelf(1);
 await buildBundles();
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-promoted-"));
@@ -67,7 +69,7 @@ try {
     });
   await closedLoop(() => client.unary(model), 8, 3_000);
   await call("HeapProfiler.enable");
-  await call("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  await call("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: everything });
   await sequential(() => client.unary(model), 1_500, 30_000);
   const { profile } = (await call("HeapProfiler.stopSampling")) as { profile: { head: ProfileNode } };
   socket.close();
@@ -84,8 +86,8 @@ try {
   walk(profile.head, []);
   let sum = 0;
   for (const bytes of totals.values()) sum += bytes;
-  process.stdout.write(`sampled bytes that survived a scavenge, over 1,500 calls: ${sum}\n`);
-  for (const [key, bytes] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stdout.write(`${String(bytes).padStart(9)}  ${key}\n`);
+  process.stdout.write(`sampled bytes ${everything ? "allocated" : "that survived a scavenge"}, over 1,500 calls: ${sum} (${(sum / 1_500 / 1_024).toFixed(1)} KiB per call)\n`);
+  for (const [key, bytes] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, everything ? 40 : 15)) process.stdout.write(`${String(bytes).padStart(9)}  ${key}\n`);
 } finally {
   await client.close();
   await stopProcess(gateway);
