@@ -73,7 +73,9 @@ export function openCallScope(method: string, context: HandlerContext, settings:
   let childLogger: Logger | undefined;
   const logger = (): Logger => (childLogger ??= settings.logger.child({ requestId, method }));
   let model: string | undefined;
-  let outcome: CallOutcome = {};
+  // Filled in place: a stream notes its outcome several times, and a fresh spread object each time was
+  // 3 % of an in-process stream's CPU (bench/in-process.ts).
+  const outcome: CallOutcome = {};
   let ended = false;
 
   const clientTimeoutMs = context.timeoutMs();
@@ -124,7 +126,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
       model = name;
     },
     note(update) {
-      outcome = { ...outcome, ...update };
+      Object.assign(outcome, update);
     },
     succeed(update) {
       if (update) scope.note(update);
@@ -133,7 +135,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
     fail(error) {
       const connectError = toConnectError(abortAwareError(error, call.signal), requestId);
       const reason = error instanceof GatewayError ? error.reason : undefined;
-      if (error instanceof GatewayError && error.failure) outcome = { ...outcome, route: error.failure.route };
+      if (error instanceof GatewayError && error.failure) outcome.route = error.failure.route;
       if (connectError.code === Code.Internal) {
         logger().error({ err: connectError.cause ?? error }, "call failed with an internal error");
       }
