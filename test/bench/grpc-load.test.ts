@@ -132,9 +132,11 @@ describe("bench/grpc-load", () => {
     for (const result of batch.results) {
       expect(result.deltaTimesMs).toHaveLength(pacedDeltas);
       expect(result.firstContentMs).toBe(result.deltaTimesMs[0]);
-      expect(result.firstContentMs).toBeGreaterThanOrEqual(pacedGapMs - 1);
-      const gaps = result.deltaTimesMs.slice(1).map((time, index) => time - result.deltaTimesMs[index]);
-      expect(gaps.every((gap) => gap >= pacedGapMs - 1)).toBe(true);
+      // Lower bounds only (the server waits at least this long before each delta); a busy machine
+      // can delay one delta and bunch it with the next, so single gaps are not checked.
+      expect([...result.deltaTimesMs].sort((a, b) => a - b)).toEqual(result.deltaTimesMs);
+      expect(result.firstContentMs).toBeGreaterThanOrEqual(pacedGapMs - 2);
+      expect(result.deltaTimesMs[pacedDeltas - 1]).toBeGreaterThanOrEqual(pacedDeltas * pacedGapMs - 3);
       expect(result.totalMs).toBeGreaterThanOrEqual(result.deltaTimesMs[pacedDeltas - 1]);
     }
     // The same request createGrpcClient (bench/lib/clients.ts) streams.
