@@ -10,6 +10,7 @@ import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import { startTimer, type Clock } from "../resilience/clock.js";
 import { AttemptAbort } from "./attempt-abort.js";
 import { computeAttemptTimeouts } from "./attempt-timeouts.js";
+import { StreamWatchdog } from "./stream-watchdog.js";
 import type { PlannedAttempt } from "./plan.js";
 import type { RouteDeployment } from "./route-table.js";
 
@@ -43,8 +44,8 @@ export interface SlotState extends AttemptSlot {
   latch: AbortLatch;
   /** Cancels the total timer. */
   stopTotal: () => void;
-  /** Cancels the armed watchdog, if any. */
-  stopWatchdog?: () => void;
+  /** The stream watchdog, made on the first `watch` (unary attempts never need one). */
+  watchdog?: StreamWatchdog;
   detach: () => void;
   settled: boolean;
   /** Aborts the attempt. Every abort goes through here, so a pending `race` learns of it directly. */
@@ -88,8 +89,8 @@ export function openAttemptSlot(options: {
   context.signal.addEventListener("abort", onCallerAbort, { once: true });
   const untilDeadline = context.deadlineAt - now;
   const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
-  // Timers through startTimer (clock.setTimer), not sleep + AbortController: the watchdog is re-armed on every
-  // stream delta, so its cost is per delta, not per request.
+  // Timers through startTimer (clock.setTimer), not sleep + AbortController: an AbortController per timer
+  // was measurable per request (and the watchdog's, re-armed around every delta, per delta).
   const stopTotal = startTimer(clock, Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), () =>
     abort(new AttemptAbort(limitIsDeadline ? "deadline" : "attempt-timeout", "total")),
   );
@@ -108,14 +109,12 @@ export function openAttemptSlot(options: {
     abort,
     detach: () => context.signal.removeEventListener("abort", onCallerAbort),
     unwatch() {
-      slot.stopWatchdog?.();
-      slot.stopWatchdog = undefined;
+      slot.watchdog?.disarm();
     },
     watch(ms, which) {
-      slot.stopWatchdog?.();
-      slot.stopWatchdog = undefined;
       if (slot.settled) return;
-      slot.stopWatchdog = startTimer(clock, ms, () => abort(new AttemptAbort("attempt-timeout", which)));
+      slot.watchdog ??= new StreamWatchdog(clock, (limit) => abort(new AttemptAbort("attempt-timeout", limit)));
+      slot.watchdog.arm(ms, which);
     },
     race<T>(promise: Promise<T>): Promise<T> {
       if (latch.aborted) {
@@ -145,7 +144,6 @@ export function openAttemptSlot(options: {
 export function closeAttemptSlot(slot: SlotState): void {
   slot.settled = true;
   slot.stopTotal();
-  slot.stopWatchdog?.();
-  slot.stopWatchdog = undefined;
+  slot.watchdog?.stop();
   slot.detach();
 }
