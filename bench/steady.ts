@@ -13,6 +13,7 @@
  *
  *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
  *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
+ *                           [--node-flags "--max-semi-space-size=16"]
  */
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -31,12 +32,15 @@ const repeat = Number(argument("repeat", "5"));
 const warmupMs = Number(argument("warmup-seconds", "5")) * 1_000;
 const model = argument("model", "mock-instant");
 const baselineBundle = argument("baseline", "");
+// `--node-flags "--max-semi-space-size=16"`: node flags for the current gateway only, so that
+// `--baseline dist/modelgate.mjs` compares one bundle with and without them.
+const nodeFlags = argument("node-flags", "").split(" ").filter((flag) => flag !== "");
 
 pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-"));
 const mock = await startMock(directory);
 const variants: { label: string; gateway: Gateway; targets: Target[] }[] = [];
-const current = await startGateway("modelgate", mock.port, directory);
+const current = await startGateway("modelgate", mock.port, directory, { nodeFlags });
 variants.push({ label: "current", gateway: current, targets: [...targetsFor(mock, mock.port), ...targetsFor(current, mock.port)] });
 if (baselineBundle !== "") {
   const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-baseline-")), { bundle: path.resolve(baselineBundle) });

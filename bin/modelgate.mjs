@@ -1,13 +1,19 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // The `modelgate` command. Runs the production bundle dist/modelgate.mjs (`npm run build`) when it exists
 // and is newer than every file in src/, gen/ and package-lock.json; otherwise runs src/main.ts through
 // tsx (no build step needed, ~50 MiB more RSS), saying why on stderr when a bundle exists but is stale.
 //
-// No V8 flags are set here: a script cannot set its own heap sizes (`v8.setFlagsFromString` after start
-// leaves them unchanged), and none was free. Measured on the bench config against the bundle
-// (docs/benchmarks.md): --max-semi-space-size=4 cut RSS after warm-up from ~119 to ~95 MiB but cost
-// 5-20% more CPU per unary request; =1 cost 25-37%; --optimize-for-size 2-3x. Where memory is shorter
-// than CPU, pass NODE_OPTIONS=--max-semi-space-size=4.
+// The one V8 flag, on the shebang line because a script cannot set its own heap sizes
+// (`v8.setFlagsFromString` at run time leaves them unchanged: checked on Node 24, as earlier on Node 20):
+// `--max-semi-space-size=16` caps the young generation at 2 × 16 MiB. That is Node 20's own default, so
+// there it changes nothing; Node 24's V8 lets it grow to 128 MiB, which put the gateway's RSS after a
+// burst at ~280 MiB against ~200 with the cap (bench/memory/memory-phases.ts), and the cap cost no CPU there (bench/steady.ts
+// with `--node-flags`: ratio 0.92 on Connect, 1.005 on grpc-js). `node dist/modelgate.mjs` run by hand
+// should get the same flag (`npm start` passes it); NODE_OPTIONS can override it.
+//
+// Smaller caps were measured on Node 20 (docs/benchmarks.md): --max-semi-space-size=4 cut RSS after
+// warm-up from ~119 to ~95 MiB but cost 5-20% more CPU per unary request; =1 cost 25-37%;
+// --optimize-for-size 2-3x. Where memory is shorter than CPU, pass NODE_OPTIONS=--max-semi-space-size=4.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
