@@ -6,8 +6,8 @@
  * Why not wait for the first message: a client handles a response's head before its body (undici
  * resolves the response, grpc-js emits 'metadata', connect runs onHeader). Sent with the first token,
  * that work comes on top of the time to first token; sent while the upstream is still thinking, it
- * overlaps the wait. `npx tsx bench/ttft-split.ts --baseline <bundle>` measured 0.15–0.25 ms less on
- * the delta path on every surface (docs/benchmarks.md, "Where the time goes").
+ * overlaps the wait. `npx tsx bench/ttft-split.ts --baseline <bundle>` measured 0.13–0.31 ms less on
+ * the delta path on every surface over two runs (docs/benchmarks.md, "Where the time goes").
  *
  * "Found waiting": the implementation has neither yielded nor ended 5 ms after its first `next()`. Not
  * sooner: with `setImmediate`, and still with a 1 ms timer, the setup half grew by 0.1–0.2 ms in every
