@@ -13,7 +13,11 @@
  *
  *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
  *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
- *                           [--node-flags "--max-semi-space-size=16"]
+ *                           [--node-flags "--max-semi-space-size=16"] [--bare-baseline]
+ *
+ * Both gateways run with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts);
+ * `--bare-baseline` starts the baseline without them, so `--baseline dist/modelgate.mjs --bare-baseline`
+ * measures what those flags do.
  */
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -43,7 +47,10 @@ const variants: { label: string; gateway: Gateway; targets: Target[] }[] = [];
 const current = await startGateway("modelgate", mock.port, directory, { nodeFlags });
 variants.push({ label: "current", gateway: current, targets: [...targetsFor(mock, mock.port), ...targetsFor(current, mock.port)] });
 if (baselineBundle !== "") {
-  const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-baseline-")), { bundle: path.resolve(baselineBundle) });
+  const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-baseline-")), {
+    bundle: path.resolve(baselineBundle),
+    launcherFlags: !process.argv.includes("--bare-baseline"),
+  });
   variants.push({ label: "baseline", gateway: baseline, targets: targetsFor(baseline, mock.port) });
 }
 if (process.argv.includes("--floor")) {

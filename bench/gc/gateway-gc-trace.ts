@@ -11,7 +11,10 @@
  * slower than 2 ms (the added-p99 goal) and the gateway's scavenges in its window: what of the tail is
  * the gateway's GC and what the rig's own.
  *
- *   npx tsx bench/gc/gateway-gc-trace.ts [--model mock-instant|echo] [--floor] [--sequential-warmup]
+ * The gateway runs with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts), or
+ * without them with `--bare`; extra words after `--` are added (e.g. `-- --no-maglev`).
+ *
+ *   npx tsx bench/gc/gateway-gc-trace.ts [--model mock-instant|echo] [--floor] [--sequential-warmup] [--bare] [-- flags]
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,6 +25,7 @@ import { freePort, pinSelf, startProcess, stopProcess, waitForListening } from "
 import { percentile } from "../lib/stats.js";
 import { benchDirectory, buildBundles, repositoryDirectory, startMock } from "../lib/targets.js";
 import { argument } from "../lib/cli.js";
+import { launcherNodeFlags } from "../lib/launcher-flags.js";
 
 const model = argument("model", "mock-instant");
 const floor = process.argv.includes("--floor");
@@ -46,7 +50,9 @@ if (floor) {
       "",
     ].join("\n"),
   );
-  args = [path.join(repositoryDirectory, "dist", "modelgate.mjs"), "--config", config];
+  const separator = process.argv.indexOf("--");
+  const extraFlags = separator > 0 ? process.argv.slice(separator + 1) : [];
+  args = [...(process.argv.includes("--bare") ? [] : launcherNodeFlags()), ...extraFlags, path.join(repositoryDirectory, "dist", "modelgate.mjs"), "--config", config];
 }
 const gateway = startProcess("gateway", process.execPath, ["--trace-gc-nvp", ...args], { core: 0, cwd: repositoryDirectory, logPath });
 const client = createConnectHttp1Client(`http://127.0.0.1:${port}`);

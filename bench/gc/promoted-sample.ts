@@ -17,6 +17,7 @@ import { closedLoop, sequential } from "../lib/load.js";
 import { freePort, pinSelf, startProcess, stopProcess } from "../lib/processes.js";
 import { buildBundles, repositoryDirectory, startMock } from "../lib/targets.js";
 import { argument } from "../lib/cli.js";
+import { launcherNodeFlags } from "../lib/launcher-flags.js";
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -44,7 +45,7 @@ writeFileSync(
     "",
   ].join("\n"),
 );
-const gateway = startProcess("gateway", process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, path.join(repositoryDirectory, "dist", "modelgate.mjs"), "--config", config], {
+const gateway = startProcess("gateway", process.execPath, [...launcherNodeFlags(), `--inspect=127.0.0.1:${inspectPort}`, path.join(repositoryDirectory, "dist", "modelgate.mjs"), "--config", config], {
   core: 0,
   cwd: repositoryDirectory,
   logPath: path.join(directory, "gateway.log"),

@@ -4,13 +4,15 @@
  * on core 0 (`taskset -c 0`), so a gateway's capacity is its capacity on one core. modelgate runs as
  * production does, from its bundle (`dist/modelgate.mjs`, scripts/build.ts), and the null server is
  * bundled the same way (`dist/bench/null-server.mjs`) so the two stay comparable; both are built from the
- * current source once per process, before the first start.
+ * current source once per process, before the first start, and both run with the node flags of the
+ * `modelgate` command (launcher-flags.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGateway, bundleForNode } from "../../scripts/build.js";
 import { createConnectH2cClient, createConnectHttp1Client, createGrpcClient, createOpenAIClient, type BenchClient } from "./clients.js";
+import { launcherNodeFlags } from "./launcher-flags.js";
 import { freePort, startProcess, stopProcess, waitForListening, waitUntilReady, type Started } from "./processes.js";
 
 export const benchDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -102,8 +104,13 @@ export function buildBundles(): Promise<number> {
 }
 
 export interface StartGatewayOptions {
-  /** Node flags before the script, e.g. `--cpu-prof` (modelgate and null only). */
+  /** Node flags before the script, after the launcher's, e.g. `--cpu-prof` (modelgate and null only). */
   nodeFlags?: string[];
+  /**
+   * false starts modelgate and null without the node flags of the `modelgate` command
+   * (launcher-flags.ts), which they otherwise get: an A/B of those flags themselves.
+   */
+  launcherFlags?: boolean;
   /**
    * Run the TypeScript source through tsx instead of the bundle (modelgate and null only): slower to
    * start and ~50 MiB more RSS, but CPU profiles then name each node_modules package and source file.
@@ -117,7 +124,7 @@ export interface StartGatewayOptions {
 export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort: number, logDirectory: string, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logPath = path.join(logDirectory, `${name}.log`);
   const port = await freePort();
-  const nodeFlags = options.nodeFlags ?? [];
+  const nodeFlags = [...(options.launcherFlags === false ? [] : launcherNodeFlags()), ...(options.nodeFlags ?? [])];
   if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
   let grpcPort: number | undefined;

@@ -8,7 +8,8 @@
  * The gateway runs on the Node that runs this script, so `.tools/bin/node24 --import tsx
  * bench/memory/memory-phases.ts` measures Node 24 beside Node 20's `npx tsx bench/memory/memory-phases.ts`.
  * `--gc` starts it with --expose-gc and collects before each reading: the live heap instead of what V8
- * holds. Extra words after `--` are passed to the gateway's node (e.g. `-- --max-semi-space-size=4`).
+ * holds. The gateway runs with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts),
+ * or without them with `--bare`; extra words after `--` are added (e.g. `-- --max-semi-space-size=4`).
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -28,7 +29,9 @@ interface HeapReport {
 
 const separator = process.argv.indexOf("--");
 const gatewayFlags = separator > 0 ? process.argv.slice(separator + 1) : [];
-const collect = process.argv.slice(2, separator > 0 ? separator : undefined).includes("--gc");
+const ownArguments = process.argv.slice(2, separator > 0 ? separator : undefined);
+const collect = ownArguments.includes("--gc");
+const bare = ownArguments.includes("--bare");
 const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), "heap-report-preload.mjs");
 
 pinSelf(1);
@@ -36,7 +39,10 @@ const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-memory-"));
 const reportPath = path.join(directory, "heap-report.json");
 process.env.MODELGATE_HEAP_REPORT = reportPath;
 const mock = await startMock(directory);
-const gateway = await startGateway("modelgate", mock.port, directory, { nodeFlags: ["--import", preload, ...(collect ? ["--expose-gc"] : []), ...gatewayFlags] });
+const gateway = await startGateway("modelgate", mock.port, directory, {
+  nodeFlags: ["--import", preload, ...(collect ? ["--expose-gc"] : []), ...gatewayFlags],
+  launcherFlags: !bare,
+});
 const pid = gateway.started.child.pid;
 if (pid === undefined) throw new Error("the gateway has no pid");
 
@@ -53,7 +59,10 @@ async function report(moment: string): Promise<void> {
   );
 }
 
-console.log(`node ${process.version}${collect ? ", collected before each reading" : ""}${gatewayFlags.length > 0 ? `, gateway flags ${gatewayFlags.join(" ")}` : ""}`);
+console.log(
+  `node ${process.version}${collect ? ", collected before each reading" : ""}${bare ? ", without the launcher's flags" : ""}` +
+    `${gatewayFlags.length > 0 ? `, gateway flags ${gatewayFlags.join(" ")}` : ""}`,
+);
 try {
   await report("started");
   const targets = targetsFor(gateway, mock.port);

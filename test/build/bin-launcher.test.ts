@@ -1,7 +1,8 @@
 /**
  * bin/modelgate.mjs run as npm runs a package's command: executed directly, through its shebang. The
- * shebang carries the gateway's one V8 flag (the file's comment says why), so this checks that the
- * process really starts with it, from /proc/<pid>/cmdline (Linux, where CI runs).
+ * shebang carries the gateway's V8 flags (the file's comment says why), so this checks that the process
+ * really starts with them, from /proc/<pid>/cmdline (Linux, where CI runs), and that `npm start` passes
+ * the same ones.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -9,9 +10,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.join(import.meta.dirname, "..", "..");
+const flags = ["--max-semi-space-size=16", "--no-allocation-site-pretenuring", "--no-maglev"];
 
 describe("bin/modelgate.mjs", () => {
-  it("runs through its shebang with --max-semi-space-size=16", async () => {
+  it("runs through its shebang with the gateway's V8 flags", async () => {
     const child = spawn(path.join(root, "bin", "modelgate.mjs"), ["simulate", "--port", "0"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     try {
       let output = "";
@@ -32,10 +34,17 @@ describe("bin/modelgate.mjs", () => {
         });
       });
       const commandLine = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
-      expect(commandLine).toContain("--max-semi-space-size=16");
+      for (const flag of flags) expect(commandLine).toContain(flag);
       expect(commandLine.some((part) => part.endsWith(path.join("bin", "modelgate.mjs")))).toBe(true);
     } finally {
       child.kill("SIGTERM");
     }
   }, 30_000);
+
+  it("gets the same flags from `npm start`", () => {
+    const shebang = readFileSync(path.join(root, "bin", "modelgate.mjs"), "utf8").split("\n", 1)[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags.join(" ")}`);
+    const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain(`node ${flags.join(" ")} dist/modelgate.mjs`);
+  });
 });

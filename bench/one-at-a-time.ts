@@ -1,0 +1,81 @@
+/**
+ * Added latency one request at a time (scenario 1's measurement), A/B: starts the mock (core 1) and
+ * modelgate's bundle (core 0), warms both up as the harness does (a c=8 burst, then sequential calls),
+ * then runs rounds that visit `direct`, the current gateway and, with `--baseline <bundle.mjs>`, a
+ * second gateway running that bundle, in a fresh random order each round. Prints each variant's added
+ * p50 and p99 (variant minus `direct` in the same round, median over rounds) and how many of its calls
+ * took over 2 ms, against `direct`'s own count: the tail a change moves, beside the tail of the rig.
+ *
+ * Both gateways run with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts);
+ * `--node-flags "..."` adds flags to the current one, and `--bare-baseline` starts the baseline without
+ * the launcher's, so `--baseline dist/modelgate.mjs --bare-baseline` measures what those flags do.
+ *
+ *   npx tsx bench/one-at-a-time.ts [--target modelgate/connect-h1] [--rounds 7] [--calls 300]
+ *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline]
+ */
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { argument } from "./lib/cli.js";
+import { closedLoop, sequential } from "./lib/load.js";
+import { pinSelf, stopProcess } from "./lib/processes.js";
+import { percentile, seededRandom, shuffle } from "./lib/stats.js";
+import { startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
+
+const targetName = argument("target", "modelgate/connect-h1");
+const rounds = Number(argument("rounds", "7"));
+const calls = Number(argument("calls", "300"));
+const baselineBundle = argument("baseline", "");
+const nodeFlags = argument("node-flags", "").split(" ").filter((flag) => flag !== "");
+
+pinSelf(1);
+const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-"));
+const mock = await startMock(directory);
+const gateways: Gateway[] = [];
+
+function pick(gateway: Gateway, name: string): Target {
+  const target = targetsFor(gateway, mock.port).find((candidate) => candidate.name === name);
+  if (target === undefined) throw new Error(`no target ${name}`);
+  return target;
+}
+
+try {
+  const variants: { label: string; target: Target }[] = [{ label: "direct", target: pick(mock, "direct") }];
+  const current = await startGateway("modelgate", mock.port, directory, { nodeFlags });
+  gateways.push(current);
+  variants.push({ label: "current", target: pick(current, targetName) });
+  if (baselineBundle !== "") {
+    const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-baseline-")), {
+      bundle: path.resolve(baselineBundle),
+      launcherFlags: !process.argv.includes("--bare-baseline"),
+    });
+    gateways.push(baseline);
+    variants.push({ label: "baseline", target: pick(baseline, targetName) });
+  }
+  for (const { target } of variants) {
+    await closedLoop(() => target.client.unary("mock-instant"), 8, 3_000);
+    await sequential(() => target.client.unary("mock-instant"), 500, 10_000);
+  }
+
+  const random = seededRandom(6);
+  const latencies = new Map<string, number[][]>(variants.map(({ label }) => [label, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const { label, target } of shuffle(variants, random)) {
+      latencies.get(label)?.push(await sequential(() => target.client.unary("mock-instant"), calls, 60_000));
+    }
+  }
+
+  const direct = latencies.get("direct") ?? [];
+  const slow = (runs: number[][]): number => runs.flat().filter((latency) => latency > 2).length;
+  process.stdout.write(`${targetName}, ${rounds} rounds x ${calls} calls; node flags for current: ${nodeFlags.join(" ") || "none"}\n`);
+  process.stdout.write(`direct: p50 ${percentile(direct.map((run) => percentile(run, 50)), 50).toFixed(3)} ms, ${slow(direct)} calls over 2 ms\n`);
+  for (const { label } of variants.slice(1)) {
+    const runs = latencies.get(label) ?? [];
+    const added = (p: number): number => percentile(runs.map((run, index) => percentile(run, p) - percentile(direct[index] ?? [], p)), 50);
+    process.stdout.write(`${label}: added p50 ${added(50).toFixed(3)} ms, added p99 ${added(99).toFixed(3)} ms, ${slow(runs)} calls over 2 ms\n`);
+  }
+  for (const { target } of variants) await target.client.close();
+} finally {
+  for (const gateway of gateways) await stopProcess(gateway.started);
+  await stopProcess(mock.started);
+}
