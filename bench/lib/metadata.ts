@@ -1,8 +1,9 @@
 /** What a result must record to be comparable later: versions, commit, CPU, Node, load on the machine. */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { launcherNodeFlags } from "./launcher-flags.js";
 import { benchDirectory, repositoryDirectory } from "./targets.js";
 
 function run(command: string, args: string[], cwd = repositoryDirectory): string | undefined {
@@ -26,6 +27,40 @@ export interface Metadata {
   os: string;
   loadAverageAtStart: number[];
   pinned: boolean;
+  /** The node flags modelgate and the null handler ran with (the `modelgate` command's). */
+  gatewayNodeFlags?: string[];
+  /**
+   * The kernel's DAMON memory monitors, e.g. `kdamond.0 on (paddr; pageout)`: one runs on this VM, and
+   * the page reclaim it drives is part of the rig's noise, so a result says whether it was there.
+   */
+  memoryMonitors?: string[];
+}
+
+const damonDirectory = "/sys/kernel/mm/damon/admin/kdamonds";
+
+function readDamonMonitors(): string[] {
+  if (!existsSync(damonDirectory)) return [];
+  const read = (file: string): string | undefined => {
+    try {
+      return readFileSync(file, "utf8").trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return readdirSync(damonDirectory)
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => {
+      const kdamond = path.join(damonDirectory, entry);
+      const contexts = path.join(kdamond, "contexts");
+      const details = (existsSync(contexts) ? readdirSync(contexts) : [])
+        .filter((context) => /^\d+$/.test(context))
+        .map((context) => {
+          const schemes = path.join(contexts, context, "schemes");
+          const actions = (existsSync(schemes) ? readdirSync(schemes) : []).filter((scheme) => /^\d+$/.test(scheme)).map((scheme) => read(path.join(schemes, scheme, "action")));
+          return [read(path.join(contexts, context, "operations")), ...actions].filter((part) => part !== undefined).join("; ");
+        });
+      return `kdamond.${entry} ${read(path.join(kdamond, "state")) ?? "?"}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+    });
 }
 
 export function collectMetadata(pinned: boolean): Metadata {
@@ -54,5 +89,7 @@ export function collectMetadata(pinned: boolean): Metadata {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     loadAverageAtStart: os.loadavg(),
     pinned,
+    gatewayNodeFlags: launcherNodeFlags(),
+    memoryMonitors: readDamonMonitors(),
   };
 }
