@@ -9,10 +9,11 @@
  *
  * With `--baseline <bundle.mjs>` (built from another commit: `npx tsx scripts/build.ts --outdir DIR` in
  * a worktree of it) a second gateway runs that bundle and the rounds alternate between the two, so
- * machine noise hits both alike.
+ * machine noise hits both alike. Both run with the node flags of the `modelgate` command
+ * (bench/lib/launcher-flags.ts); `--bare-baseline` starts the baseline without them.
  *
  *   npx tsx bench/ttft-split.ts [--targets modelgate/connect-h1,modelgate/grpc] [--streams 200] [--rounds 3]
- *                               [--gap-ms 10] [--baseline path/to/modelgate.mjs]
+ *                               [--gap-ms 10] [--baseline path/to/modelgate.mjs] [--bare-baseline]
  */
 import http from "node:http";
 import { mkdtempSync } from "node:fs";
@@ -86,7 +87,7 @@ const upstreamPort = (upstream.address() as { port: number }).port;
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-ttft-split-"));
 const gateways: { label: string; gateway: Gateway }[] = [{ label: "current", gateway: await startGateway("modelgate", upstreamPort, directory) }];
 if (baselineBundle !== "") {
-  gateways.push({ label: "baseline", gateway: await startGateway("modelgate", upstreamPort, mkdtempSync(path.join(os.tmpdir(), "modelgate-ttft-split-")), { bundle: baselineBundle }) });
+  gateways.push({ label: "baseline", gateway: await startGateway("modelgate", upstreamPort, mkdtempSync(path.join(os.tmpdir(), "modelgate-ttft-split-")), { bundle: baselineBundle, launcherFlags: !process.argv.includes("--bare-baseline") }) });
 }
 const direct = createOpenAIClient(`http://127.0.0.1:${upstreamPort}`, { connections: 8 });
 const runs = gateways.flatMap(({ label, gateway }) =>
