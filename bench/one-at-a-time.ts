@@ -10,17 +10,21 @@
  * `--node-flags "..."` adds flags to the current one, and `--bare-baseline` starts the baseline without
  * the launcher's, so `--baseline dist/modelgate.mjs --bare-baseline` measures what those flags do.
  *
+ * With `--floor`, bench/floor-server.ts (node:http -> undici -> mock, nothing else) joins the rounds,
+ * driven over Connect on HTTP/1.1: what any out-of-process gateway adds here.
+ *
  *   npx tsx bench/one-at-a-time.ts [--target modelgate/connect-h1] [--rounds 7] [--calls 300]
- *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline]
+ *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor]
  */
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { argument } from "./lib/cli.js";
+import { createConnectHttp1Client } from "./lib/clients.js";
 import { closedLoop, sequential } from "./lib/load.js";
 import { pinSelf, stopProcess } from "./lib/processes.js";
 import { percentile, seededRandom, shuffle } from "./lib/stats.js";
-import { startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
+import { startFloor, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
 
 const targetName = argument("target", "modelgate/connect-h1");
 const rounds = Number(argument("rounds", "7"));
@@ -52,6 +56,11 @@ try {
     gateways.push(baseline);
     variants.push({ label: "baseline", target: pick(baseline, targetName) });
   }
+  if (process.argv.includes("--floor")) {
+    const floor = await startFloor(mock.port, directory);
+    gateways.push(floor);
+    variants.push({ label: "floor", target: { name: "floor/connect-h1", gateway: "null", protocol: "connect-json-http1", client: createConnectHttp1Client(`http://127.0.0.1:${floor.port}`) } });
+  }
   for (const { target } of variants) {
     await closedLoop(() => target.client.unary("mock-instant"), 8, 3_000);
     await sequential(() => target.client.unary("mock-instant"), 500, 10_000);
@@ -67,7 +76,7 @@ try {
 
   const direct = latencies.get("direct") ?? [];
   const slow = (runs: number[][]): number => runs.flat().filter((latency) => latency > 2).length;
-  process.stdout.write(`${targetName}, ${rounds} rounds x ${calls} calls; node flags for current: ${nodeFlags.join(" ") || "none"}\n`);
+  process.stdout.write(`${targetName}, ${rounds} rounds x ${calls} calls; current with the launcher's node flags${nodeFlags.length > 0 ? ` and ${nodeFlags.join(" ")}` : ""}, baseline ${process.argv.includes("--bare-baseline") ? "without them" : "with them"}\n`);
   process.stdout.write(`direct: p50 ${percentile(direct.map((run) => percentile(run, 50)), 50).toFixed(3)} ms, ${slow(direct)} calls over 2 ms\n`);
   for (const { label } of variants.slice(1)) {
     const runs = latencies.get(label) ?? [];

@@ -24,9 +24,9 @@ import os from "node:os";
 import path from "node:path";
 import { closedLoop } from "./lib/load.js";
 import { createConnectHttp1Client } from "./lib/clients.js";
-import { freePort, pinSelf, startProcess, stopProcess, treeRssMiB, waitForListening } from "./lib/processes.js";
+import { pinSelf, stopProcess, treeRssMiB } from "./lib/processes.js";
 import { percentile } from "./lib/stats.js";
-import { benchDirectory, repositoryDirectory, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
+import { startFloor, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
 import { argument, cpuMs } from "./lib/cli.js";
 
 const wanted = argument("targets", "modelgate/connect-h1").split(",");
@@ -54,15 +54,9 @@ if (baselineBundle !== "") {
   variants.push({ label: "baseline", gateway: baseline, targets: targetsFor(baseline, mock.port) });
 }
 if (process.argv.includes("--floor")) {
-  const port = await freePort();
-  const started = startProcess("floor", process.execPath, ["--import", path.join(repositoryDirectory, "node_modules", "tsx", "dist", "loader.mjs"), path.join(benchDirectory, "floor-server.ts"), "--mock-port", String(mock.port), "--port", String(port)], {
-    core: 0,
-    logPath: path.join(directory, "floor.log"),
-  });
-  await waitForListening(started, 20_000);
-  const floor: Gateway = { name: "null", port, started };
+  const floor = await startFloor(mock.port, directory);
   // Driven exactly like modelgate/connect-h1, under that name, so `--targets` selects both.
-  variants.push({ label: "floor", gateway: floor, targets: [{ name: "modelgate/connect-h1", gateway: "null", protocol: "connect-json-http1", client: createConnectHttp1Client(`http://127.0.0.1:${port}`) }] });
+  variants.push({ label: "floor", gateway: floor, targets: [{ name: "modelgate/connect-h1", gateway: "null", protocol: "connect-json-http1", client: createConnectHttp1Client(`http://127.0.0.1:${floor.port}`) }] });
 }
 const perRequest = new Map<string, number[]>();
 try {

@@ -12,8 +12,12 @@
  * machine noise hits both alike. Both run with the node flags of the `modelgate` command
  * (bench/lib/launcher-flags.ts); `--bare-baseline` starts the baseline without them.
  *
+ * With `--floor`, bench/floor-server.ts (node:http -> undici -> upstream, SSE split and relayed as
+ * Connect envelopes, nothing else) runs as `floor/connect-h1`: what any out-of-process gateway adds to
+ * both halves on this rig, two more processes' wake-ups included.
+ *
  *   npx tsx bench/ttft-split.ts [--targets modelgate/connect-h1,modelgate/grpc] [--streams 200] [--rounds 3]
- *                               [--gap-ms 10] [--baseline path/to/modelgate.mjs] [--bare-baseline]
+ *                               [--gap-ms 10] [--baseline path/to/modelgate.mjs] [--bare-baseline] [--floor]
  */
 import http from "node:http";
 import { mkdtempSync } from "node:fs";
@@ -21,10 +25,10 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { argument } from "./lib/cli.js";
-import { createOpenAIClient, type BenchClient } from "./lib/clients.js";
+import { createConnectHttp1Client, createOpenAIClient, type BenchClient } from "./lib/clients.js";
 import { pinSelf, stopProcess } from "./lib/processes.js";
 import { percentile } from "./lib/stats.js";
-import { startGateway, targetsFor, type Gateway } from "./lib/targets.js";
+import { startFloor, startGateway, targetsFor, type Gateway } from "./lib/targets.js";
 
 const wanted = argument("targets", "modelgate/connect-h1,modelgate/connect-h2c,modelgate/grpc,modelgate/grpc-js").split(",");
 const streams = Number(argument("streams", "200"));
@@ -95,6 +99,8 @@ const runs = gateways.flatMap(({ label, gateway }) =>
     .filter((target) => wanted.includes(target.name))
     .map((target) => ({ name: gateways.length > 1 ? `${target.name} (${label})` : target.name, client: target.client })),
 );
+const floor = process.argv.includes("--floor") ? await startFloor(upstreamPort, directory) : undefined;
+if (floor !== undefined) runs.push({ name: "floor/connect-h1", client: createConnectHttp1Client(`http://127.0.0.1:${floor.port}`) });
 const all = [{ name: "direct", client: direct }, ...runs];
 const splits = new Map(all.map((run) => [run.name, { setup: [], delta: [] } as Split]));
 
@@ -104,9 +110,9 @@ for (let round = 0; round < rounds; round += 1) {
   for (const run of all) await measure(run.client, splits.get(run.name) as Split);
 }
 
-const floor = splits.get("direct") as Split;
-const floorSetup = percentile(floor.setup, 50);
-const floorDelta = percentile(floor.delta, 50);
+const directSplit = splits.get("direct") as Split;
+const floorSetup = percentile(directSplit.setup, 50);
+const floorDelta = percentile(directSplit.delta, 50);
 const ms = (value: number): string => value.toFixed(3).padStart(7);
 console.log(`gap ${gapMs} ms, ${streams} streams x ${rounds} rounds per target; p50 in ms`);
 console.log(`${"target".padEnd(34)}  setup  added  delta  added  total added`);
@@ -120,4 +126,5 @@ for (const run of all) {
 
 for (const run of all) await run.client.close();
 for (const { gateway } of gateways) await stopProcess(gateway.started);
+if (floor !== undefined) await stopProcess(floor.started);
 upstream.close();

@@ -120,6 +120,20 @@ export interface StartGatewayOptions {
   bundle?: string;
 }
 
+/**
+ * Starts bench/floor-server.ts (node:http -> undici -> mock, nothing else) on core 0, as a `null`
+ * gateway: driven with a Connect client it is the floor any gateway needs on this rig.
+ */
+export async function startFloor(mockPort: number, logDirectory: string): Promise<Gateway> {
+  const port = await freePort();
+  const started = startProcess("floor", process.execPath, ["--import", tsxLoader, path.join(benchDirectory, "floor-server.ts"), "--mock-port", String(mockPort), "--port", String(port)], {
+    core: 0,
+    logPath: path.join(logDirectory, "floor.log"),
+  });
+  await waitForListening(started, 20_000);
+  return { name: "null", port, started };
+}
+
 /** Starts one gateway on core 0 and waits until it answers a completion through the mock. */
 export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort: number, logDirectory: string, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logPath = path.join(logDirectory, `${name}.log`);
