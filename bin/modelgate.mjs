@@ -1,24 +1,27 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --no-allocation-site-pretenuring --no-maglev
+#!/usr/bin/env -S node --max-semi-space-size=16 --no-allocation-site-pretenuring
 // The `modelgate` command. Runs the production bundle dist/modelgate.mjs (`npm run build`) when it exists
 // and is newer than every file in src/, gen/ and package-lock.json; otherwise runs src/main.ts through
 // tsx (no build step needed, ~50 MiB more RSS), saying why on stderr when a bundle exists but is stale.
 //
 // The V8 flags are on the shebang line because a script cannot set them for itself: at run time
-// `v8.setFlagsFromString` leaves the heap sizes unchanged (Node 20 and 24) and the two GC flags too on
-// Node 24. `npm start` and the bench (bench/lib/launcher-flags.ts, which reads this line) pass the same
-// ones; `node dist/modelgate.mjs` run by hand should too. NODE_OPTIONS can override them.
+// `v8.setFlagsFromString` leaves the heap sizes unchanged (Node 20 and 24). `npm start` and the bench
+// (bench/lib/launcher-flags.ts, which reads this line) pass the same ones; `node dist/modelgate.mjs` run
+// by hand should too. NODE_OPTIONS can override or add to them.
 //
 // --max-semi-space-size=16 caps the young generation at 2 x 16 MiB. That is Node 20's own default, so
 //   there it changes nothing; Node 24's V8 lets it grow to 128 MiB, which put the gateway's RSS after a
 //   burst at ~280 MiB against ~200 with the cap (bench/memory/memory-phases.ts), at no CPU cost
 //   (bench/steady.ts --node-flags: ratio 0.92 on Connect, 1.005 on grpc-js).
-// --no-allocation-site-pretenuring --no-maglev keep a call's short-lived objects out of the old
-//   generation. Under a burst V8 learns to allocate some of them straight in old space; dead there until
-//   the next full GC, they keep what they point at alive through every scavenge, so each scavenge copied
-//   ~0.7 MB and paused the gateway for 3-6 ms, every ~200 calls (bench/gc/gateway-gc-trace.ts). Node 20
-//   needs only the first flag; Node 24 both (with either alone it still copies ~0.65 MB). With them a
-//   scavenge copies ~20-50 KB and pauses 0.5-1.4 ms, on both; CPU per request stayed within the noise
-//   (bench/steady.ts --node-flags, ratios 0.94-1.06). The numbers are in docs/benchmarks.md (Garbage).
+// --no-allocation-site-pretenuring keeps a call's short-lived objects out of the old generation. Under
+//   a burst V8 learns to allocate some of them straight in old space; dead there until the next full
+//   GC, they keep what they point at alive through every scavenge. On Node 20 each scavenge then copied
+//   ~0.7 MB and paused the gateway for 4-6 ms, every ~200 calls one at a time; with the flag ~50 KB and
+//   ~1 ms (bench/gc/gateway-gc-trace.ts, with and without --bare), at no CPU cost (bench/steady.ts
+//   --bare-baseline: ratio 0.95). On Node 24 it changes nothing alone: there Maglev keeps ~0.65 MB per
+//   scavenge alive too, and only adding --no-maglev brings it to ~10-20 KB and ~1 ms; that costs 1.6-1.8x
+//   CPU per request for the first ~7 s under load (Turbofan alone warms up later), so it is not set
+//   here. A deployment on Node 22/24 that prefers its steady-state tail to its warm-up can add
+//   NODE_OPTIONS=--no-maglev (docs/benchmarks.md, Garbage).
 //
 // Smaller semi-space caps were measured on Node 20 (docs/benchmarks.md): =4 cut RSS after warm-up from
 // ~119 to ~95 MiB but cost 5-20% more CPU per unary request; =1 cost 25-37%; --optimize-for-size 2-3x.
