@@ -121,16 +121,12 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
     if (caller.aborted) {
       throw toProviderError(caller.reason, { caller });
     }
-    // The exchange is the undici handler and the caller-signal listener in one; the total limit is one
-    // timer. Every abort passes a reason made once, because abort() without one builds a DOMException.
+    // The exchange is the undici handler and the caller-signal listener in one, and holds the total
+    // limit's timer. Every abort passes a reason made once, because abort() without one builds a DOMException.
     const exchange = new UpstreamExchange(caller);
     const sources: AbortSources = { caller, total: exchange.totalLimit };
     const totalMs = timerMs(requestOptions.timeouts.totalMs);
-    if (totalMs !== undefined) {
-      const timer = setTimeout(() => exchange.abortForTotalLimit(), totalMs);
-      timer.unref();
-      exchange.onSettled = () => clearTimeout(timer);
-    }
+    if (totalMs !== undefined) exchange.limitTotal(totalMs);
     caller.addEventListener("abort", exchange, { once: true });
     pool.dispatch(
       {
