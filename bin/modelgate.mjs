@@ -17,11 +17,10 @@
 //   GC, they keep what they point at alive through every scavenge. On Node 20 each scavenge then copied
 //   ~0.7 MB and paused the gateway for 4-6 ms, every ~200 calls one at a time; with the flag ~50 KB and
 //   ~1 ms (bench/gc/gateway-gc-trace.ts, with and without --bare), at no CPU cost (bench/steady.ts
-//   --bare-baseline: ratio 0.95). On Node 24 it changes nothing alone: there Maglev keeps ~0.65 MB per
-//   scavenge alive too, and only adding --no-maglev brings it to ~10-20 KB and ~1 ms; that costs 1.6-1.8x
-//   CPU per request for the first ~7 s under load (Turbofan alone warms up later), so it is not set
-//   here. A deployment on Node 22/24 that prefers its steady-state tail to its warm-up can add
-//   NODE_OPTIONS=--no-maglev (docs/benchmarks.md, Garbage).
+//   --bare-baseline: ratio 0.95). On Node 24 the same symptom had another cause, a per-request closure
+//   in the upstream exchange, now gone (src/providers/http/upstream-exchange.ts); the flag is harmless
+//   there. --no-maglev was measured too and is not set: on Node 24 it cost 1.6-1.8x CPU per request
+//   for the first ~7 s under load (docs/benchmarks.md, third pass).
 //
 // Smaller semi-space caps were measured on Node 20 (docs/benchmarks.md): =4 cut RSS after warm-up from
 // ~119 to ~95 MiB but cost 5-20% more CPU per unary request; =1 cost 25-37%; --optimize-for-size 2-3x.
