@@ -19,7 +19,7 @@
 //   ~1 ms (bench/gc/gateway-gc-trace.ts, with and without --bare), at no CPU cost (bench/steady.ts
 //   --bare-baseline: ratio 0.95). On Node 24 the same symptom had another cause, a per-request closure
 //   in the upstream exchange, now gone (src/providers/http/upstream-exchange.ts); the flag is harmless
-//   there. --no-maglev was measured too and is not set: on Node 24 it cost 1.6-1.8x CPU per request
+//   there, and Node 22 showed neither problem. --no-maglev was measured too and is not set: on Node 24 it cost 1.6-1.8x CPU per request
 //   for the first ~7 s under load (docs/benchmarks.md, third pass).
 //
 // Smaller semi-space caps were measured on Node 20 (docs/benchmarks.md): =4 cut RSS after warm-up from
