@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --no-allocation-site-pretenuring
+#!/usr/bin/env -S node --max-semi-space-size=16 --no-allocation-site-pretenuring --expose-gc
 // The `modelgate` command. Runs the production bundle dist/modelgate.mjs (`npm run build`) when it exists
 // and is newer than every file in src/, gen/ and package-lock.json; otherwise runs src/main.ts through
 // tsx (no build step needed, ~50 MiB more RSS), saying why on stderr when a bundle exists but is stale.
@@ -21,6 +21,9 @@
 //   in the upstream exchange, now gone (src/providers/http/upstream-exchange.ts); the flag is harmless
 //   there, and Node 22 showed neither problem. --no-maglev was measured too and is not set: on Node 24 it cost 1.6-1.8x CPU per request
 //   for the first ~7 s under load (docs/benchmarks.md, third pass).
+// --expose-gc lets the gateway give the young generation's ~30 MiB back to the OS once it has been
+//   idle for `server.releaseIdleMemoryAfterMs` (src/server/idle-memory-release.ts): an idle Node
+//   process runs no collection, and V8 shrinks that space only at the end of one.
 //
 // Smaller semi-space caps were measured on Node 20 (docs/benchmarks.md): =4 cut RSS after warm-up from
 // ~119 to ~95 MiB but cost 5-20% more CPU per unary request; =1 cost 25-37%; --optimize-for-size 2-3x.

@@ -11,6 +11,7 @@ import type { GatewayConfig } from "./config/schema.js";
 import { createLogger } from "./observability/logger.js";
 import { createGatewayServer } from "./server/create-server.js";
 import { installFastTextEncoding } from "./server/fast-text-encoding.js";
+import { startIdleMemoryRelease } from "./server/idle-memory-release.js";
 
 // The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
 // `serve` needs no simulator, a gateway with `server.playground: false` never loads the playground, and
@@ -94,6 +95,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (server.grpcPort !== undefined) {
     logger.info({ url: server.grpcUrl, port: server.grpcPort }, "modelgate listening (gRPC only, grpc-js)");
   }
+  const idleMemoryRelease = startIdleMemoryRelease({ idleMs: config.server.releaseIdleMemoryAfterMs, logger });
 
   return new Promise<number>((resolve) => {
     let signals = 0;
@@ -105,6 +107,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       }
       logger.info({ signal, graceMs: config.server.shutdownGraceMs }, "shutting down");
       void (async () => {
+        idleMemoryRelease.stop();
         await server.close();
         await engine.close();
         process.off("SIGTERM", onSignal);

@@ -1,7 +1,7 @@
 /**
- * What the gateway's memory is made of, at three moments: just started, after the bench's warm-up (3 s
- * of unary calls and 1 s of streams at c=8 on each of its targets), and after 1,000 more calls one at a
- * time per target. For each: the process tree's RSS (as scenario 5 reads it), V8's committed and used
+ * What the gateway's memory is made of, at four moments: just started, after the bench's warm-up (3 s
+ * of unary calls and 1 s of streams at c=8 on each of its targets), after 1,000 more calls one at a
+ * time per target, and after 12 s with no calls (src/server/idle-memory-release.ts). For each: the process tree's RSS (as scenario 5 reads it), V8's committed and used
  * heap, and its young generation (`new_space`) and old space, read inside the gateway
  * (heap-report-preload.mjs) with no profiler attached.
  *
@@ -38,6 +38,7 @@ pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-memory-"));
 const reportPath = path.join(directory, "heap-report.json");
 process.env.MODELGATE_HEAP_REPORT = reportPath;
+if (collect) process.env.MODELGATE_HEAP_REPORT_COLLECT = "1";
 const mock = await startMock(directory);
 const gateway = await startGateway("modelgate", mock.port, directory, {
   nodeFlags: ["--import", preload, ...(collect ? ["--expose-gc"] : []), ...gatewayFlags],
@@ -73,6 +74,11 @@ try {
   await report("after c=8 warm-up");
   for (const target of targets) for (let index = 0; index < 1_000; index++) await target.client.unary("mock-instant");
   await report("after one at a time");
+  // The gateway releases its young generation after server.releaseIdleMemoryAfterMs (5 s by default,
+  // the bench config keeps it) with an idle event loop, and tries again 5 s later if V8 kept it;
+  // report() waits another second.
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  await report("after 12 s idle");
   for (const target of targets) await target.client.close();
 } finally {
   await stopProcess(gateway.started);

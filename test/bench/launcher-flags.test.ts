@@ -7,6 +7,6 @@ import { launcherNodeFlags } from "../../bench/lib/launcher-flags.js";
 
 describe("launcherNodeFlags", () => {
   it("reads the flags from bin/modelgate.mjs's shebang", () => {
-    expect(launcherNodeFlags()).toEqual(["--max-semi-space-size=16", "--no-allocation-site-pretenuring"]);
+    expect(launcherNodeFlags()).toEqual(["--max-semi-space-size=16", "--no-allocation-site-pretenuring", "--expose-gc"]);
   });
 });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.join(import.meta.dirname, "..", "..");
-const flags = ["--max-semi-space-size=16", "--no-allocation-site-pretenuring"];
+const flags = ["--max-semi-space-size=16", "--no-allocation-site-pretenuring", "--expose-gc"];
 
 describe("bin/modelgate.mjs", () => {
   it("runs through its shebang with the gateway's V8 flags", async () => {
