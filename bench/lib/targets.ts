@@ -65,12 +65,13 @@ export async function startMock(logDirectory: string): Promise<Gateway> {
   return { name: "mock", port: await waitForListening(started, 20_000), started };
 }
 
-function renderModelgateConfig(mockPort: number, port: number, grpcPort: number, directory: string): string {
+function renderModelgateConfig(mockPort: number, port: number, grpcPort: number, directory: string, serverSettings: Record<string, number | string | boolean> = {}): string {
   const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
+  const extraSettings = Object.entries(serverSettings).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join("");
   const rendered = template
     .replace("http://127.0.0.1:18181/v1", `http://127.0.0.1:${mockPort}/v1`)
     .replace(/^  port: 18180$/m, `  port: ${port}`)
-    .replace(/^  grpcPort: 18182$/m, `  grpcPort: ${grpcPort}`);
+    .replace(/^  grpcPort: 18182$/m, `  grpcPort: ${grpcPort}\n${extraSettings}`.trimEnd());
   const file = path.join(directory, "modelgate.bench.yaml");
   writeFileSync(file, rendered);
   return file;
@@ -118,6 +119,8 @@ export interface StartGatewayOptions {
   fromSource?: boolean;
   /** Run this bundle instead of dist/modelgate.mjs (modelgate only): an A/B baseline built from another commit. */
   bundle?: string;
+  /** More `server:` settings for modelgate's bench config, e.g. `{ releaseIdleMemoryAfterMs: 5000 }`. */
+  serverSettings?: Record<string, number | string | boolean>;
 }
 
 /**
@@ -144,7 +147,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   let grpcPort: number | undefined;
   if (name === "modelgate") {
     grpcPort = await freePort();
-    const config = renderModelgateConfig(mockPort, port, grpcPort, logDirectory);
+    const config = renderModelgateConfig(mockPort, port, grpcPort, logDirectory, options.serverSettings);
     const script =
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]

@@ -1,9 +1,10 @@
 /**
  * What the gateway's memory is made of, at four moments: just started, after the bench's warm-up (3 s
  * of unary calls and 1 s of streams at c=8 on each of its targets), after 1,000 more calls one at a
- * time per target, and after 12 s with no calls (src/server/idle-memory-release.ts). For each: the process tree's RSS (as scenario 5 reads it), V8's committed and used
- * heap, and its young generation (`new_space`) and old space, read inside the gateway
- * (heap-report-preload.mjs) with no profiler attached.
+ * time per target, and after 12 s with no calls, with the idle memory release turned on
+ * (`server.releaseIdleMemoryAfterMs: 5000`, src/server/idle-memory-release.ts). For each: the process
+ * tree's RSS (as scenario 5 reads it), V8's committed and used heap, and its young generation
+ * (`new_space`) and old space, read inside the gateway (heap-report-preload.mjs) with no profiler.
  *
  * The gateway runs on the Node that runs this script, so `.tools/bin/node24 --import tsx
  * bench/memory/memory-phases.ts` measures Node 24 beside Node 20's `npx tsx bench/memory/memory-phases.ts`.
@@ -43,6 +44,7 @@ const mock = await startMock(directory);
 const gateway = await startGateway("modelgate", mock.port, directory, {
   nodeFlags: ["--import", preload, ...(collect ? ["--expose-gc"] : []), ...gatewayFlags],
   launcherFlags: !bare,
+  serverSettings: { releaseIdleMemoryAfterMs: 5_000 },
 });
 const pid = gateway.started.child.pid;
 if (pid === undefined) throw new Error("the gateway has no pid");
@@ -74,9 +76,8 @@ try {
   await report("after c=8 warm-up");
   for (const target of targets) for (let index = 0; index < 1_000; index++) await target.client.unary("mock-instant");
   await report("after one at a time");
-  // The gateway releases its young generation after server.releaseIdleMemoryAfterMs (5 s by default,
-  // the bench config keeps it) with an idle event loop, and tries again 5 s later if V8 kept it;
-  // report() waits another second.
+  // The gateway releases its young generation after server.releaseIdleMemoryAfterMs (off by default,
+  // 5 s here) with an idle event loop, and tries again 5 s later if V8 kept it; report() waits a second.
   await new Promise((resolve) => setTimeout(resolve, 11_000));
   await report("after 12 s idle");
   for (const target of targets) await target.client.close();

@@ -133,8 +133,11 @@ export const serverSchema = z
     defaultDeadlineMs: positiveInt.default(120_000),
     maxDeadlineMs: positiveInt.default(600_000),
     shutdownGraceMs: nonNegativeInt.default(10_000),
-    /** After this long with an idle event loop, the young generation's memory goes back to the OS; 0 turns it off. */
-    releaseIdleMemoryAfterMs: nonNegativeInt.default(5_000),
+    /**
+     * After this long with an idle event loop, the young generation's memory goes back to the OS
+     * (src/server/idle-memory-release.ts, which says what it gives and costs); 0, the default, turns it off.
+     */
+    releaseIdleMemoryAfterMs: nonNegativeInt.default(0),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Log prompts and completions at debug level. Off by default: prompts are user data. */
     logPrompts: z.boolean().default(false),

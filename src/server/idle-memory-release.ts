@@ -1,6 +1,7 @@
 /**
  * Gives the young generation's memory back to the operating system once the gateway has been idle for
- * a while (`server.releaseIdleMemoryAfterMs`).
+ * a while (`server.releaseIdleMemoryAfterMs`). Off by default: it trades CPU after an idle period for
+ * memory during it (below), a trade for deployments short of memory.
  *
  * Why it is needed: under traffic V8 grows its young generation to two semi-spaces of
  * `--max-semi-space-size` (2 × 16 MiB with the `modelgate` command) and keeps those pages committed.
@@ -13,7 +14,14 @@
  * What that gives back differs by Node (`npx tsx bench/memory/memory-phases.ts`, its last line): on
  * Node 20, ~31 MiB of RSS. Node 22 and 24 keep the freed pages in V8's page pool, so their RSS stays;
  * only a last-resort collection (`gc({ type: "major", flavor: "last-resort" })`) releases the pool, and
- * on Node 24 it paused the gateway ~140 ms to give back ~63 MiB, too long a pause to take unasked.
+ * on Node 24 it paused the gateway ~140 ms to give back ~63 MiB, too long a pause to take unasked
+ * (bench/memory/idle-collection.mjs shows the same without the gateway).
+ *
+ * What it costs: V8 then regrows the young generation from 1 MiB under the next traffic, and until it
+ * has, it collects more often. `npx tsx bench/memory/after-idle.ts` (the same gateway with and without
+ * the release, 8 s idle, then 300 calls one at a time and 2 s at c=8, six cycles): CPU per call 7–14 %
+ * higher in both parts, p50 one at a time 0.04–0.06 ms higher, on Node 20 and 24; by the end of the 2 s
+ * burst RSS is back where it was without the release.
  *
  * Only the young generation, and only when idle: the event loop must have been busy less than
  * `idleUtilization` of every check for `idleMs`, so no call waits behind the collection (a call that
@@ -59,11 +67,11 @@ export interface IdleMemoryRelease {
 const smallYoungGenerationBytes = 4 * 1024 * 1024;
 /**
  * V8 shrinks the young generation only when the allocation rate it measured since the previous
- * collection is low. A collection soon after another one (V8's own memory reducer runs some when a
- * burst ends) measures the burst and shrinks nothing, so each attempt waits `idleMs` after the previous
- * one: on Node 20 and 24 a collection 5 s after the previous one shrank it every time, one 1 s after
- * never. A few attempts per idle period, then none until traffic returns, so a V8 that never shrinks
- * costs a few scavenges per idle period and no more.
+ * collection is low. A collection soon after another one measures the burst and shrinks nothing, so
+ * each attempt waits `idleMs` after the previous one: on Node 20 and 24 a collection 5 s after the
+ * previous one shrank it every time, one 1 s after never (bench/memory/idle-collection.mjs). A few
+ * attempts per idle period, then none until traffic returns, so a V8 that never shrinks costs a few
+ * scavenges per idle period and no more.
  */
 const attemptsPerIdlePeriod = 3;
 

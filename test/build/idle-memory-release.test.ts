@@ -1,7 +1,7 @@
 /**
  * The idle memory release (src/server/idle-memory-release.ts) in a real gateway started as users start
  * it, through bin/modelgate.mjs and its shebang's flags: a burst of calls grows V8's young generation,
- * and once the gateway has been idle for the default 5 s it collects it and V8 shrinks it, which the
+ * and once the gateway has been idle for 5 s (`server.releaseIdleMemoryAfterMs`) it collects it and V8 shrinks it, which the
  * gateway logs at debug. On Node 20 the process's RSS drops with it; Node 22 and 24 keep the freed
  * pages in V8's page pool (docs/benchmarks.md, fourth pass), so RSS is checked on Node 20 only.
  */
@@ -34,7 +34,7 @@ describe("the idle memory release", () => {
     const configPath = path.join(directory, "modelgate.yaml");
     writeFileSync(
       configPath,
-      ["server:", "  port: 0", "  logLevel: debug", "  playground: false", "providers:", "  echo:", "    kind: echo", "deployments:", "  echo:", "    provider: echo", "    model: echo", ""].join("\n"),
+      ["server:", "  port: 0", "  logLevel: debug", "  releaseIdleMemoryAfterMs: 5000", "  playground: false", "providers:", "  echo:", "    kind: echo", "deployments:", "  echo:", "    provider: echo", "    model: echo", ""].join("\n"),
     );
     const child = spawn(path.join(root, "bin", "modelgate.mjs"), ["--config", configPath], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
