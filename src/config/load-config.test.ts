@@ -126,4 +126,11 @@ describe("loadConfig", () => {
     writeFileSync(join(directory, "ok.yaml"), minimal);
     expect(loadConfig(join(directory, "ok.yaml"), { OPENAI_API_KEY: "k" }).deployments.fast.model).toBe("gpt-4.1-mini");
   });
+
+  it("refuses a redis section instead of silently keeping the state in memory", () => {
+    const text = `redis:\n  url: redis://127.0.0.1:6379\n${minimal}`;
+    expect(problemsOf(() => parseConfig(text, "modelgate.yaml", { OPENAI_API_KEY: "sk-x" }))).toEqual([
+      "modelgate.yaml: redis: shared state in Redis is not implemented in this version; remove `redis` (each replica keeps its state in memory)",
+    ]);
+  });
 });

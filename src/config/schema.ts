@@ -148,7 +148,13 @@ export const serverSchema = z
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
-    redis: z.object({ url: z.string().min(1), keyPrefix: z.string().default("modelgate:") }).strict().optional(),
+    // Reserved for state shared between replicas in Redis (src/state/state-store.ts is the interface
+    // it will implement). Not built yet, so a config that asks for it is refused: running it on each
+    // replica's own memory instead would silently split breakers and limits across replicas.
+    redis: z
+      .unknown()
+      .refine(() => false, { message: "shared state in Redis is not implemented in this version; remove `redis` (each replica keeps its state in memory)" })
+      .optional(),
     providers: z.record(z.string(), providerSchema),
     deployments: z.record(z.string(), deploymentSchema),
     aliases: z.record(z.string(), aliasSchema).default({}),
