@@ -13,7 +13,7 @@
  *
  *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
  *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
- *                           [--node-flags "--max-semi-space-size=16"] [--bare-baseline]
+ *                           [--node-flags "--max-semi-space-size=16"] [--env "MALLOC_ARENA_MAX=2"] [--bare-baseline]
  *
  * Both gateways run with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts);
  * `--bare-baseline` starts the baseline without them, so `--baseline dist/modelgate.mjs --bare-baseline`
@@ -39,12 +39,19 @@ const baselineBundle = argument("baseline", "");
 // `--node-flags "--max-semi-space-size=16"`: node flags for the current gateway only, so that
 // `--baseline dist/modelgate.mjs` compares one bundle with and without them.
 const nodeFlags = argument("node-flags", "").split(" ").filter((flag) => flag !== "");
+// `--env "MALLOC_ARENA_MAX=2"`: environment variables for the current gateway only, the same A/B.
+const environment = Object.fromEntries(
+  argument("env", "")
+    .split(" ")
+    .filter((assignment) => assignment.includes("="))
+    .map((assignment) => [assignment.slice(0, assignment.indexOf("=")), assignment.slice(assignment.indexOf("=") + 1)]),
+);
 
 pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-"));
 const mock = await startMock(directory);
 const variants: { label: string; gateway: Gateway; targets: Target[] }[] = [];
-const current = await startGateway("modelgate", mock.port, directory, { nodeFlags });
+const current = await startGateway("modelgate", mock.port, directory, { nodeFlags, env: environment });
 variants.push({ label: "current", gateway: current, targets: [...targetsFor(mock, mock.port), ...targetsFor(current, mock.port)] });
 if (baselineBundle !== "") {
   const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-baseline-")), {

@@ -1,10 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --no-allocation-site-pretenuring --expose-gc
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16 --no-allocation-site-pretenuring --expose-gc
 // The `modelgate` command. Runs the production bundle dist/modelgate.mjs (`npm run build`) when it exists
 // and is newer than every file in src/, gen/ and package-lock.json; otherwise runs src/main.ts through
 // tsx (no build step needed, ~50 MiB more RSS), saying why on stderr when a bundle exists but is stale.
 //
 // The V8 flags are on the shebang line because a script cannot set them for itself: at run time
-// `v8.setFlagsFromString` leaves the heap sizes unchanged (Node 20 and 24). `npm start` and the bench
+// `v8.setFlagsFromString` leaves the heap sizes unchanged (Node 20 and 24). So is MALLOC_ARENA_MAX,
+// which glibc reads once, when the process starts. `npm start` and the bench
 // (bench/lib/launcher-flags.ts, which reads this line) pass the same ones; `node dist/modelgate.mjs` run
 // by hand should too. NODE_OPTIONS can override or add to them.
 //
@@ -21,6 +22,12 @@
 //   in the upstream exchange, now gone (src/providers/http/upstream-exchange.ts); the flag is harmless
 //   there, and Node 22 showed neither problem. --no-maglev was measured too and is not set: on Node 24 it cost 1.6-1.8x CPU per request
 //   for the first ~7 s under load (docs/benchmarks.md, third pass).
+// MALLOC_ARENA_MAX=2 caps glibc's malloc arenas (by default up to 8 per core, one per thread that
+//   allocates). On Node 24, whose compiler and GC threads allocate more with malloc, the gateway's RSS
+//   after a burst was 16-21 MiB lower with it (170.7-173.4 against 186.4-194.2 MiB in four runs each of
+//   bench/memory/memory-phases.ts) and its peak under the quick run's load 186 against 207 MiB; Node 20
+//   showed no clear change. CPU per request was even on both (bench/steady.ts --env: ratios 0.91-1.04).
+//   A deployment's own MALLOC_ARENA_MAX is overridden; run node directly to choose another.
 // --expose-gc lets the gateway give the young generation's ~30 MiB back to the OS once it has been
 //   idle for `server.releaseIdleMemoryAfterMs` (src/server/idle-memory-release.ts): an idle Node
 //   process runs no collection, and V8 shrinks that space only at the end of one.

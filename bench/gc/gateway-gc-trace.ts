@@ -25,7 +25,7 @@ import { freePort, pinSelf, startProcess, stopProcess, waitForListening } from "
 import { percentile } from "../lib/stats.js";
 import { benchDirectory, buildBundles, repositoryDirectory, startMock } from "../lib/targets.js";
 import { argument } from "../lib/cli.js";
-import { launcherNodeFlags } from "../lib/launcher-flags.js";
+import { launcherEnvironment, launcherNodeFlags } from "../lib/launcher-flags.js";
 
 const model = argument("model", "mock-instant");
 const floor = process.argv.includes("--floor");
@@ -54,7 +54,12 @@ if (floor) {
   const extraFlags = separator > 0 ? process.argv.slice(separator + 1) : [];
   args = [...(process.argv.includes("--bare") ? [] : launcherNodeFlags()), ...extraFlags, path.join(repositoryDirectory, "dist", "modelgate.mjs"), "--config", config];
 }
-const gateway = startProcess("gateway", process.execPath, ["--trace-gc-nvp", ...args], { core: 0, cwd: repositoryDirectory, logPath });
+const gateway = startProcess("gateway", process.execPath, ["--trace-gc-nvp", ...args], {
+  core: 0,
+  cwd: repositoryDirectory,
+  logPath,
+  env: process.argv.includes("--bare") ? {} : launcherEnvironment(),
+});
 const client = createConnectHttp1Client(`http://127.0.0.1:${port}`);
 const direct = createOpenAIClient(`http://127.0.0.1:${mock.port}`, { connections: 8 });
 const scavengeCount = (): number => readFileSync(logPath, "utf8").split("\n").filter((line) => line.includes("gc=s")).length;

@@ -17,7 +17,7 @@ import { closedLoop, sequential } from "../lib/load.js";
 import { freePort, pinSelf, startProcess, stopProcess } from "../lib/processes.js";
 import { buildBundles, repositoryDirectory, startMock } from "../lib/targets.js";
 import { argument } from "../lib/cli.js";
-import { launcherNodeFlags } from "../lib/launcher-flags.js";
+import { launcherEnvironment, launcherNodeFlags } from "../lib/launcher-flags.js";
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -49,6 +49,7 @@ const gateway = startProcess("gateway", process.execPath, [...launcherNodeFlags(
   core: 0,
   cwd: repositoryDirectory,
   logPath: path.join(directory, "gateway.log"),
+  env: launcherEnvironment(),
 });
 const client = createConnectHttp1Client(`http://127.0.0.1:${port}`);
 try {

@@ -1,7 +1,7 @@
 /**
- * The node flags the `modelgate` command runs with, read from the shebang of bin/modelgate.mjs
- * (`#!/usr/bin/env -S node <flags>`; its comment says why each is there). The bench starts the bundle
- * with them, as `npm start` does, so that what it measures is what users run.
+ * The node flags and environment the `modelgate` command runs with, read from the shebang of
+ * bin/modelgate.mjs (`#!/usr/bin/env -S NAME=value node <flags>`; its comment says why each is there).
+ * The bench starts the bundle with them, so that what it measures is what users run.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,9 +9,19 @@ import { fileURLToPath } from "node:url";
 
 const launcher = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "modelgate.mjs");
 
-export function launcherNodeFlags(): string[] {
+function readShebang(): { environment: string[]; flags: string[] } {
   const shebang = readFileSync(launcher, "utf8").split("\n", 1)[0] ?? "";
-  const match = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(shebang);
+  const match = /^#!\/usr\/bin\/env -S((?: [A-Z_][A-Z0-9_]*=\S+)*) node((?: --[\w-]+(?:=\S+)?)*)$/.exec(shebang);
   if (match === null) throw new Error(`bin/modelgate.mjs: unexpected shebang ${JSON.stringify(shebang)}`);
-  return (match[1] ?? "").split(" ").filter((flag) => flag !== "");
+  const words = (text: string | undefined): string[] => (text ?? "").split(" ").filter((word) => word !== "");
+  return { environment: words(match[1]), flags: words(match[2]) };
+}
+
+export function launcherNodeFlags(): string[] {
+  return readShebang().flags;
+}
+
+/** The environment variables the shebang sets, e.g. `{ MALLOC_ARENA_MAX: "2" }`. */
+export function launcherEnvironment(): Record<string, string> {
+  return Object.fromEntries(readShebang().environment.map((assignment) => [assignment.slice(0, assignment.indexOf("=")), assignment.slice(assignment.indexOf("=") + 1)]));
 }

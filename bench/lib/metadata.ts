@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { launcherNodeFlags } from "./launcher-flags.js";
+import { launcherEnvironment, launcherNodeFlags } from "./launcher-flags.js";
 import { benchDirectory, repositoryDirectory } from "./targets.js";
 
 function run(command: string, args: string[], cwd = repositoryDirectory): string | undefined {
@@ -29,6 +29,8 @@ export interface Metadata {
   pinned: boolean;
   /** The node flags modelgate and the null handler ran with (the `modelgate` command's). */
   gatewayNodeFlags?: string[];
+  /** The environment variables the `modelgate` command sets for them. */
+  gatewayEnvironment?: Record<string, string>;
   /**
    * The kernel's DAMON memory monitors, e.g. `kdamond.0 on (paddr; pageout)`: one runs on this VM, and
    * the page reclaim it drives is part of the rig's noise, so a result says whether it was there.
@@ -90,6 +92,7 @@ export function collectMetadata(pinned: boolean): Metadata {
     loadAverageAtStart: os.loadavg(),
     pinned,
     gatewayNodeFlags: launcherNodeFlags(),
+    gatewayEnvironment: launcherEnvironment(),
     memoryMonitors: readDamonMonitors(),
   };
 }

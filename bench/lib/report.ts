@@ -266,7 +266,13 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
         ["when", meta.startedAt],
         ["commit", `${meta.commit ?? "?"}${meta.dirty ? " (with uncommitted changes)" : ""}`],
         ["machine", `${meta.cpu.model}, ${meta.cpu.cores} cores, ${meta.os}; pinned: ${meta.pinned ? "yes" : "no"}`],
-        ["node", `${meta.node}; modelgate and the null handler with ${meta.gatewayNodeFlags === undefined || meta.gatewayNodeFlags.length === 0 ? "no flags" : meta.gatewayNodeFlags.join(" ")}`],
+        [
+          "node",
+          `${meta.node}; modelgate and the null handler with ${meta.gatewayNodeFlags === undefined || meta.gatewayNodeFlags.length === 0 ? "no flags" : meta.gatewayNodeFlags.join(" ")}` +
+            Object.entries(meta.gatewayEnvironment ?? {})
+              .map(([name, value]) => `, ${name}=${value}`)
+              .join(""),
+        ],
         ["kernel memory monitors (DAMON)", meta.memoryMonitors === undefined ? "not recorded" : meta.memoryMonitors.length === 0 ? "none" : meta.memoryMonitors.join(", ")],
         ["load average start → end", `${meta.loadAverageAtStart.map((value) => value.toFixed(2)).join(" ")} → ${meta.loadAverageAtEnd.map((value) => value.toFixed(2)).join(" ")}`],
         ["versions", Object.entries(meta.versions).map(([name, version]) => `${name} ${version ?? "–"}`).join(", ")],

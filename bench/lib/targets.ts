@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGateway, bundleForNode } from "../../scripts/build.js";
 import { createConnectH2cClient, createConnectHttp1Client, createGrpcClient, createOpenAIClient, type BenchClient } from "./clients.js";
-import { launcherNodeFlags } from "./launcher-flags.js";
+import { launcherEnvironment, launcherNodeFlags } from "./launcher-flags.js";
 import { freePort, startProcess, stopProcess, waitForListening, waitUntilReady, type Started } from "./processes.js";
 
 export const benchDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -108,7 +108,7 @@ export interface StartGatewayOptions {
   /** Node flags before the script, after the launcher's, e.g. `--cpu-prof` (modelgate and null only). */
   nodeFlags?: string[];
   /**
-   * false starts modelgate and null without the node flags of the `modelgate` command
+   * false starts modelgate and null without the node flags and environment of the `modelgate` command
    * (launcher-flags.ts), which they otherwise get: an A/B of those flags themselves.
    */
   launcherFlags?: boolean;
@@ -121,6 +121,8 @@ export interface StartGatewayOptions {
   bundle?: string;
   /** More `server:` settings for modelgate's bench config, e.g. `{ releaseIdleMemoryAfterMs: 5000 }`. */
   serverSettings?: Record<string, number | string | boolean>;
+  /** Environment variables for the gateway's process (modelgate and null only), e.g. `{ MALLOC_ARENA_MAX: "2" }`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -142,6 +144,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   const logPath = path.join(logDirectory, `${name}.log`);
   const port = await freePort();
   const nodeFlags = [...(options.launcherFlags === false ? [] : launcherNodeFlags()), ...(options.nodeFlags ?? [])];
+  const env = { ...(options.launcherFlags === false ? {} : launcherEnvironment()), ...options.env };
   if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
   let grpcPort: number | undefined;
@@ -152,11 +155,11 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]
         : [options.bundle ?? path.join(repositoryDirectory, "dist", "modelgate.mjs")];
-    started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--config", config], { core: 0, cwd: repositoryDirectory, logPath });
+    started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--config", config], { core: 0, cwd: repositoryDirectory, logPath, env });
   } else if (name === "null") {
     const script =
       options.fromSource === true ? ["--import", tsxLoader, path.join(benchDirectory, "null-server.ts")] : [path.join(nullServerDirectory, "null-server.mjs")];
-    started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--port", String(port)], { core: 0, logPath });
+    started = startProcess(name, process.execPath, [...nodeFlags, ...script, "--port", String(port)], { core: 0, logPath, env });
   } else if (name === "portkey") {
     started = startProcess(name, process.execPath, [portkeyStart, `--port=${port}`, "--headless"], { core: 0, cwd: path.dirname(portkeyStart), logPath });
   } else {

@@ -1,8 +1,8 @@
 /**
  * bin/modelgate.mjs run as npm runs a package's command: executed directly, through its shebang. The
- * shebang carries the gateway's V8 flags (the file's comment says why), so this checks that the process
- * really starts with them, from /proc/<pid>/cmdline (Linux, where CI runs), and that `npm start` passes
- * the same ones.
+ * shebang carries the gateway's V8 flags and one environment variable (the file's comment says why), so
+ * this checks that the process really starts with them, from /proc/<pid>/cmdline and environ (Linux,
+ * where CI runs), and that `npm start` passes the same ones.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 
 const root = path.join(import.meta.dirname, "..", "..");
 const flags = ["--max-semi-space-size=16", "--no-allocation-site-pretenuring", "--expose-gc"];
+const environment = "MALLOC_ARENA_MAX=2";
 
 describe("bin/modelgate.mjs", () => {
   it("runs through its shebang with the gateway's V8 flags", async () => {
@@ -35,6 +36,7 @@ describe("bin/modelgate.mjs", () => {
       });
       const commandLine = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
       for (const flag of flags) expect(commandLine).toContain(flag);
+      expect(readFileSync(`/proc/${child.pid}/environ`, "utf8").split("\0")).toContain(environment);
       expect(commandLine.some((part) => part.endsWith(path.join("bin", "modelgate.mjs")))).toBe(true);
     } finally {
       child.kill("SIGTERM");
@@ -43,8 +45,8 @@ describe("bin/modelgate.mjs", () => {
 
   it("gets the same flags from `npm start`", () => {
     const shebang = readFileSync(path.join(root, "bin", "modelgate.mjs"), "utf8").split("\n", 1)[0];
-    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags.join(" ")}`);
+    expect(shebang).toBe(`#!/usr/bin/env -S ${environment} node ${flags.join(" ")}`);
     const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start).toContain(`node ${flags.join(" ")} dist/modelgate.mjs`);
+    expect(scripts.start).toContain(`${environment} node ${flags.join(" ")} dist/modelgate.mjs`);
   });
 });
