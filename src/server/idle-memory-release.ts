@@ -19,9 +19,9 @@
  *
  * What it costs: V8 then regrows the young generation from 1 MiB under the next traffic, and until it
  * has, it collects more often. `npx tsx bench/memory/after-idle.ts` (the same gateway with and without
- * the release, 8 s idle, then 300 calls one at a time and 2 s at c=8, six cycles): CPU per call 7–14 %
- * higher in both parts, p50 one at a time 0.04–0.06 ms higher, on Node 20 and 24; by the end of the 2 s
- * burst RSS is back where it was without the release.
+ * the release, 8 s idle, then 300 calls one at a time and 2 s at c=8, six cycles; four runs on Node 20
+ * and 24): CPU per call 1–27 % higher (most runs 7–14 %), p50 one at a time 0.04–0.11 ms higher; by
+ * the end of the 2 s burst RSS is back where it was without the release.
  *
  * Only the young generation, and only when idle: the event loop must have been busy less than
  * `idleUtilization` of every check for `idleMs`, so no call waits behind the collection (a call that
@@ -30,7 +30,8 @@
  * of the last burst (`--trace-memory-reducer`: "high alloc" every 8 s for 90 s on Node 24).
  *
  * Needs `globalThis.gc`, which node exposes with `--expose-gc`; the `modelgate` command and `npm start`
- * pass it (bin/modelgate.mjs). Without it the release is off and the gateway says so once at start.
+ * pass it (bin/modelgate.mjs). Without it, a release the config asks for stays off, and the gateway
+ * says so once at start.
  */
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
