@@ -27,7 +27,7 @@ import { createConnectHttp1Client } from "./lib/clients.js";
 import { pinSelf, stopProcess, treeRssMiB } from "./lib/processes.js";
 import { percentile } from "./lib/stats.js";
 import { startFloor, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
-import { argument, cpuMs } from "./lib/cli.js";
+import { argument, cpuMs, parseAssignments } from "./lib/cli.js";
 
 const wanted = argument("targets", "modelgate/connect-h1").split(",");
 const seconds = Number(argument("seconds", "3"));
@@ -40,12 +40,7 @@ const baselineBundle = argument("baseline", "");
 // `--baseline dist/modelgate.mjs` compares one bundle with and without them.
 const nodeFlags = argument("node-flags", "").split(" ").filter((flag) => flag !== "");
 // `--env "MALLOC_ARENA_MAX=2"`: environment variables for the current gateway only, the same A/B.
-const environment = Object.fromEntries(
-  argument("env", "")
-    .split(" ")
-    .filter((assignment) => assignment.includes("="))
-    .map((assignment) => [assignment.slice(0, assignment.indexOf("=")), assignment.slice(assignment.indexOf("=") + 1)]),
-);
+const environment = parseAssignments(argument("env", "").split(" "));
 
 pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-steady-"));

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseAssignments } from "./cli.js";
 
 const launcher = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "modelgate.mjs");
 
@@ -23,5 +24,5 @@ export function launcherNodeFlags(): string[] {
 
 /** The environment variables the shebang sets, e.g. `{ MALLOC_ARENA_MAX: "2" }`. */
 export function launcherEnvironment(): Record<string, string> {
-  return Object.fromEntries(readShebang().environment.map((assignment) => [assignment.slice(0, assignment.indexOf("=")), assignment.slice(assignment.indexOf("=") + 1)]));
+  return parseAssignments(readShebang().environment);
 }
