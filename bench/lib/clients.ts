@@ -29,7 +29,7 @@ export interface BenchClient {
   close(): Promise<void>;
 }
 
-const PROMPT = "Say hello.";
+export const PROMPT = "Say hello.";
 
 /** OpenAI chat completions over HTTP/1.1 (direct to the mock, Portkey, LiteLLM). */
 export function createOpenAIClient(origin: string, options: { path?: string; headers?: Record<string, string>; connections?: number } = {}): BenchClient {

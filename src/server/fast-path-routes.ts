@@ -1,18 +1,19 @@
 /**
  * What a fast path (Connect unary, gRPC unary, Connect or gRPC server-streaming) keeps about the
  * methods it may serve: the methods of its kind registered on connect's router without options of their
- * own, each with the implementation object connect got and connect's serialisation for it, plus the
+ * own, each with the implementation object connect got and connect's serialisation for it (with the
+ * compiled codecs in front, codec/compiled-serialization.ts), plus the
  * calls running now, so one shutdown listener aborts them all instead of one listener added and removed
  * per call.
  */
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createMethodImplSpec, createServiceImplSpec, type ConnectRouter, type MethodImplSpec } from "@connectrpc/connect";
 import {
-  createMethodSerializationLookup,
   createMethodUrl,
   validateReadWriteMaxBytes,
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
+import { createCompiledSerializationLookup } from "./codec/compiled-serialization.js";
 import type { RunningCalls } from "./fast-path-context.js";
 
 /** The method kinds a fast path serves: those whose request is one message. */
@@ -59,7 +60,7 @@ export function createFastPathRoutes<K extends FastPathKind>(
     if (!isOfKind(spec)) return;
     routes.set(createMethodUrl("/", method), {
       spec,
-      serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
+      serialization: createCompiledSerializationLookup(method, limits),
     });
   };
   return {

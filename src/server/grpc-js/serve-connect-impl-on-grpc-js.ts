@@ -1,11 +1,12 @@
 /**
  * Serves any connect-es `ServiceImpl` on a `@grpc/grpc-js` `Server`: the same implementation object the
  * connect router serves on the main port, now behind grpc-js's much cheaper gRPC path. Messages are
- * (de)serialised with protobuf-es `toBinary`/`fromBinary` (no proto-loader, no .proto files); every
+ * (de)serialised with protobuf-es's `fromBinary` and the compiled binary writer (codec/, the same bytes
+ * as `toBinary`; no proto-loader, no .proto files); every
  * call gets a connect `HandlerContext` (see grpc-js-context.ts); a thrown `ConnectError` becomes the grpc-js
  * status with the same code, message and details; stream writes wait for 'drain'.
  */
-import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { ConnectError, createServiceImplSpec, type MethodImplSpec, type ServiceImpl } from "@connectrpc/connect";
 import type {
   handleBidiStreamingCall,
@@ -22,6 +23,7 @@ import type {
   ServiceDefinition,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { compiledToBinary } from "../codec/compiled-serialization.js";
 import { openGrpcJsContext, type GrpcJsCallContext, type GrpcJsServerCall } from "./grpc-js-context.js";
 import { requestMessages } from "./grpc-js-request-stream.js";
 import { asConnectError, metadataFromHeaders, toGrpcJsStatus } from "./grpc-js-status.js";
@@ -69,8 +71,9 @@ export function serveConnectImplOnGrpcJs<S extends DescService>(
 }
 
 function serializer(schema: DescMessage): (message: Message) => Buffer {
+  const encode = compiledToBinary(schema);
   return (message) => {
-    const bytes = toBinary(schema, message);
+    const bytes = encode(message);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }
