@@ -61,7 +61,14 @@ function seeded(seed: number): () => number {
 type Random = () => number;
 const pick = <T,>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
-const texts = ["", "a", "hello world", "naïve café", "日本語のテキスト", "emoji 🚀🔥", 'quote " and \\ backslash', "line\nbreak\ttab", "\u0000nul", "</script>", "\u2028\u2029"];
+const texts = [
+  ...["", "a", "hello world", "naïve café", "日本語のテキスト", "emoji 🚀🔥", 'quote " and \\ backslash', "line\nbreak\ttab", "\u0000nul", "</script>", "\u2028\u2029"],
+  // Lone surrogates: U+FFFD in UTF-8, escaped in JSON, refused by the reader.
+  ...["\ud800", "a\udc00b"],
+  // Around the binary sink's short-string limit (43 UTF-16 units) and the 128-byte length boundary,
+  // which also makes the messages holding them long enough to move when their length is written.
+  ...["x".repeat(42), "x".repeat(43), "x".repeat(200), "ü".repeat(42), "🚀".repeat(21), "é".repeat(70), "z".repeat(20_000)],
+];
 
 function randomScalar(random: Random, scalar: ScalarType): unknown {
   switch (scalar) {
@@ -83,10 +90,10 @@ function randomScalar(random: Random, scalar: ScalarType): unknown {
     case ScalarType.INT64:
     case ScalarType.SINT64:
     case ScalarType.SFIXED64:
-      return pick(random, [0n, 1n, -1n, 9223372036854775807n, -9223372036854775808n, 42n]);
+      return pick(random, [0n, 1n, -1n, 9223372036854775807n, -9223372036854775808n, 42n, 2n ** 32n, 2n ** 35n + 5n, 2n ** 49n, -(2n ** 35n), 1234567890123n]);
     case ScalarType.UINT64:
     case ScalarType.FIXED64:
-      return pick(random, [0n, 1n, 18446744073709551615n, 42n]);
+      return pick(random, [0n, 1n, 18446744073709551615n, 42n, 2n ** 32n, 2n ** 35n + 5n, 2n ** 63n, 2n ** 56n - 1n]);
     case ScalarType.BYTES:
       return pick(random, [new Uint8Array(0), new Uint8Array([0, 255, 1]), new Uint8Array([104, 105, 33, 63, 62])]);
   }
