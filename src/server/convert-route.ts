@@ -1,9 +1,9 @@
 /**
  * Gateway accounting types (usage, route, timings, warnings) to their protobuf messages. Shared by the
  * response converters and by `errors/to-connect-error.ts`, which attaches a route and partial usage to
- * every failed completion as `FailureDetails`.
+ * every failed completion as `FailureDetails`. Built with `compiledCreate`, as in convert-response.ts.
  */
-import { create } from "@bufbuild/protobuf";
+import { compiledCreate } from "./codec/compiled-create.js";
 import {
   AttemptOutcome,
   AttemptSchema,
@@ -58,7 +58,7 @@ export function fromProtoStrategy(strategy: RoutingStrategy): GatewayRoutingStra
 
 /** Usage with absent counts left absent (unknown is not zero). */
 export function toProtoUsage(usage: GatewayUsage, partial = false): Usage {
-  return create(UsageSchema, {
+  return compiledCreate(UsageSchema, {
     inputTokens: usage.inputTokens,
     cachedInputTokens: usage.cachedInputTokens,
     cacheWriteInputTokens: usage.cacheWriteInputTokens,
@@ -74,7 +74,7 @@ export function toProtoCost(costMicroUsd: number | undefined): bigint | undefine
 }
 
 function toProtoAttempt(attempt: AttemptRecord): Attempt {
-  return create(AttemptSchema, {
+  return compiledCreate(AttemptSchema, {
     deployment: attempt.deployment,
     provider: attempt.provider,
     outcome: outcomes[attempt.outcome],
@@ -90,7 +90,7 @@ function toProtoAttempt(attempt: AttemptRecord): Attempt {
 
 /** The route record: requested model, strategy, the serving deployment and every attempt. */
 export function toProtoRoute(route: GatewayRouteRecord): RouteRecord {
-  return create(RouteRecordSchema, {
+  return compiledCreate(RouteRecordSchema, {
     requestedModel: route.requestedModel,
     strategy: toProtoStrategy(route.strategy),
     deployment: route.deployment ?? "",
@@ -102,7 +102,7 @@ export function toProtoRoute(route: GatewayRouteRecord): RouteRecord {
 
 /** Gateway-measured timings in whole milliseconds. */
 export function toProtoTimings(timings: GatewayTimings): Timings {
-  return create(TimingsSchema, {
+  return compiledCreate(TimingsSchema, {
     timeToFirstTokenMs:
       timings.timeToFirstTokenMs === undefined ? undefined : Math.max(0, Math.round(timings.timeToFirstTokenMs)),
     totalMs: Math.max(0, Math.round(timings.totalMs)),
@@ -111,7 +111,7 @@ export function toProtoTimings(timings: GatewayTimings): Timings {
 
 /** Settings a vendor could not honour exactly. */
 export function toProtoWarning(warning: GatewayWarning): Warning {
-  return create(WarningSchema, {
+  return compiledCreate(WarningSchema, {
     code: warning.code,
     message: warning.message,
     deployment: warning.deployment ?? "",
