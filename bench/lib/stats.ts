@@ -1,4 +1,5 @@
 /** Small statistics helpers: percentiles of raw samples, and median with spread across repeats. */
+import { createSeededRandom } from "../../src/resilience/random.js";
 
 /** The p-th percentile (0–100) of samples, nearest-rank on a sorted copy; NaN for no samples. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -51,14 +52,5 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A small seeded PRNG (mulberry32): the gateway's own, src/resilience/random.ts. */
+export const seededRandom = createSeededRandom;

@@ -5,18 +5,10 @@
  */
 import { create, ScalarType, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
+import { createSeededRandom } from "../../../resilience/random.js";
 
-/** mulberry32: the same messages on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same messages on every run: src/resilience/random.ts's seeded generator. */
+export const seeded = createSeededRandom;
 
 export type Random = () => number;
 export const pick = <T,>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
