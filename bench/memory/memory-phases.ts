@@ -11,6 +11,7 @@
  * `--gc` starts it with --expose-gc and collects before each reading: the live heap instead of what V8
  * holds. The gateway runs with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts),
  * or without them with `--bare`; extra words after `--` are added (e.g. `-- --max-semi-space-size=4`).
+ * `--bundle DIR/modelgate.mjs` runs another build instead of dist/modelgate.mjs, for an A/B.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -33,6 +34,9 @@ const gatewayFlags = separator > 0 ? process.argv.slice(separator + 1) : [];
 const ownArguments = process.argv.slice(2, separator > 0 ? separator : undefined);
 const collect = ownArguments.includes("--gc");
 const bare = ownArguments.includes("--bare");
+// `--bundle DIR/modelgate.mjs`: another build (an A/B baseline) instead of dist/.
+const bundleIndex = ownArguments.indexOf("--bundle");
+const bundle = bundleIndex >= 0 ? ownArguments[bundleIndex + 1] : undefined;
 const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), "heap-report-preload.mjs");
 
 pinSelf(1);
@@ -45,6 +49,7 @@ const gateway = await startGateway("modelgate", mock.port, directory, {
   nodeFlags: ["--import", preload, ...(collect ? ["--expose-gc"] : []), ...gatewayFlags],
   launcherFlags: !bare,
   serverSettings: { releaseIdleMemoryAfterMs: 5_000 },
+  bundle,
 });
 const pid = gateway.started.child.pid;
 if (pid === undefined) throw new Error("the gateway has no pid");
