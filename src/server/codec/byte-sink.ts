@@ -15,14 +15,26 @@
 
 /** Strings shorter than this encode to under 128 UTF-8 bytes (at most 3 per UTF-16 unit): one length byte. */
 const SHORT_STRING = 43;
+/** The buffer every message starts in; one that grew past `KEPT_BYTES` for a large message is dropped. */
+const INITIAL_BYTES = 4096;
+const KEPT_BYTES = 64 * 1024;
 
 export class ByteSink {
-  private buffer = Buffer.allocUnsafeSlow(4096);
+  private buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   private position = 0;
 
-  /** Starts a new message, forgetting what was written. */
+  /**
+   * Starts a new message, forgetting what was written. A buffer grown for a large message goes: one
+   * 10 MB answer must not keep 10 MB for the rest of the process.
+   */
   reset(): void {
     this.position = 0;
+    if (this.buffer.length > KEPT_BYTES) this.buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  }
+
+  /** How many bytes the sink holds now, written or not (for tests). */
+  capacity(): number {
+    return this.buffer.length;
   }
 
   /** A copy of what was written since `reset`. */
