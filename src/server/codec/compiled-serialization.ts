@@ -9,7 +9,7 @@
  * serialising the answer 28 µs; with the compiled codecs, 16 and 23 µs. `npx tsx bench/codec.ts` times
  * both codecs hot, in one process; docs/benchmarks.md (fifth pass) has the figures.
  *
- * Same answers: what the compiled codecs give is what protobuf-es gives (test/codec/ compares them over
+ * Same answers: what the compiled codecs give is what protobuf-es gives (codec/*.test.ts compare them over
  * generated messages and JSON), and whenever one declines or throws, connect's own serialisation runs
  * on the same input, so every refusal keeps connect's code and text. The read and write size limits are
  * connect's `limitSerialization`.
