@@ -4,7 +4,7 @@ import { CompleteRequestSchema } from "../../gen/modelgate/v1/completion_pb.js";
 import { ResponseFormatType, Role, ToolChoiceMode } from "../../gen/modelgate/v1/content_pb.js";
 import { RoutingStrategy } from "../../gen/modelgate/v1/routing_pb.js";
 import { GatewayError } from "../gateway/types.js";
-import { toGatewayRequest } from "./convert-request.js";
+import { isUsableRequestId, toGatewayRequest } from "./convert-request.js";
 
 const text = (value: string) => ({ part: { case: "text" as const, value } });
 const options = { maxMessages: 10, generateRequestId: () => "generated" };
@@ -143,5 +143,14 @@ describe("toGatewayRequest", () => {
       requestId: "r".repeat(129),
     }).map(([field]) => field);
     expect(fields).toEqual(["response_format.json_schema", "request_id"]);
+  });
+
+  it("takes a request id of visible ASCII only, since it goes back as a header", () => {
+    for (const requestId of ["日本", "tab\there", "nul\u0000", "two words"]) {
+      const fields = violationsOf({ model: "m", messages: [{ role: Role.USER, parts: [text("x")] }], requestId }).map(([field]) => field);
+      expect(fields, requestId).toEqual(["request_id"]);
+    }
+    expect(isUsableRequestId("0f3c6a52-3c1e-4a8e-9d43-6c1d0f1e2b7a")).toBe(true);
+    expect(isUsableRequestId("a b")).toBe(false);
   });
 });

@@ -58,9 +58,16 @@ const toolChoiceModes: Partial<Record<ToolChoiceMode, ToolChoice["mode"]>> = {
   [ToolChoiceMode.TOOL]: "tool",
 };
 
-/** Whether a header-supplied request id is usable as is. */
+/**
+ * The characters a request id may hold: visible ASCII, `!` to `~`. The id goes back to the caller in
+ * the `x-request-id` header and gRPC metadata, where anything else is refused or mangled (a header
+ * value is a Latin-1 byte string without NUL, CR or LF; gRPC's text metadata is printable ASCII).
+ */
+const requestIdCharacters = /^[\x21-\x7e]+$/;
+
+/** Whether a request id, from a header or the body, is usable as is. */
 export function isUsableRequestId(value: string | null | undefined): value is string {
-  return typeof value === "string" && value.length > 0 && value.length <= maxRequestIdLength && !/[\r\n]/.test(value);
+  return typeof value === "string" && value.length > 0 && value.length <= maxRequestIdLength && requestIdCharacters.test(value);
 }
 
 /**
@@ -96,6 +103,8 @@ export function toGatewayRequest(
 
   if (request.requestId.length > maxRequestIdLength) {
     violate("request_id", `at most ${maxRequestIdLength} characters, got ${request.requestId.length}`);
+  } else if (request.requestId !== "" && !requestIdCharacters.test(request.requestId)) {
+    violate("request_id", "only visible ASCII characters (! to ~): it is sent back as a header");
   }
 
   const routing = request.routing;

@@ -140,6 +140,19 @@ describe("one server, every protocol", () => {
         expect(test.engine.calls.length).toBe(before);
       });
 
+      it("refuses a request id that cannot go back as a header with INVALID_ARGUMENT, not INTERNAL", async () => {
+        const client = gatewayClient(protocol, url);
+        const before = test.engine.calls.length;
+        for (const requestId of ["日本", "a\u0000b", "two words"]) {
+          const error = await rejectionOf(client.complete({ model: "echo", requestId, messages: [userMessage("hi")] }));
+          expect(error.code, requestId).toBe(Code.InvalidArgument);
+          expect(error.findDetails(BadRequestSchema)[0].fieldViolations.map((violation) => violation.field)).toEqual(["request_id"]);
+        }
+        expect(test.engine.calls.length).toBe(before);
+        const answer = await client.complete({ model: "echo", requestId: "order-42:retry_1", messages: [userMessage("hi")] });
+        expect(answer.requestId).toBe("order-42:retry_1");
+      });
+
       it("refuses an oversize request with RESOURCE_EXHAUSTED before the engine sees it", async () => {
         const client = gatewayClient(protocol, url);
         const before = test.engine.calls.length;

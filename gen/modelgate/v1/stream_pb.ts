@@ -68,7 +68,8 @@ export type StreamCompleteRequest = Message<"modelgate.v1.StreamCompleteRequest"
   responseFormat?: ResponseFormat | undefined;
 
   /**
-   * Optional. The caller's idempotency key, at most 128 characters; the gateway makes one when absent.
+   * Optional. The caller's idempotency key: at most 128 visible ASCII characters (! to ~), since it
+   * goes back in the x-request-id header; the gateway makes one when absent.
    *
    * @generated from field: string request_id = 7;
    */

@@ -37,7 +37,8 @@ type StreamCompleteRequest struct {
 	ToolChoice *ToolChoice `protobuf:"bytes,5,opt,name=tool_choice,json=toolChoice,proto3" json:"tool_choice,omitempty"`
 	// Optional. Structured output.
 	ResponseFormat *ResponseFormat `protobuf:"bytes,6,opt,name=response_format,json=responseFormat,proto3" json:"response_format,omitempty"`
-	// Optional. The caller's idempotency key, at most 128 characters; the gateway makes one when absent.
+	// Optional. The caller's idempotency key: at most 128 visible ASCII characters (! to ~), since it
+	// goes back in the x-request-id header; the gateway makes one when absent.
 	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional. Routing overrides.
 	Routing *RoutingHints `protobuf:"bytes,8,opt,name=routing,proto3" json:"routing,omitempty"`
