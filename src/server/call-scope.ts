@@ -11,6 +11,7 @@ import { GatewayError, type CallContext, type RouteRecord } from "../gateway/typ
 import { AbortLatch, type CallSignal, type Usage } from "../providers/spec.js";
 import { asAdoptableSignal } from "./adoptable-signal.js";
 import { isUsableRequestId } from "./convert-request.js";
+import { FastPathContext } from "./fast-path-context.js";
 import { requestIdHeader, requestIdKey } from "./request-id.js";
 import { randomUUID } from "node:crypto";
 
@@ -88,7 +89,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
     Math.max(0, timeoutMs),
   );
   timer.unref?.();
-  context.responseHeader.set(requestIdHeader, requestId);
+  setResponseHeader(context, requestIdHeader, requestId);
 
   const log = (status: Code | "OK", extra: Record<string, unknown>): void => {
     if (ended) return;
@@ -120,7 +121,7 @@ export function openCallScope(method: string, context: HandlerContext, settings:
       if (id === requestId) return;
       requestId = id;
       childLogger = undefined;
-      context.responseHeader.set(requestIdHeader, requestId);
+      setResponseHeader(context, requestIdHeader, requestId);
     },
     setModel(name) {
       model = name;
@@ -217,4 +218,10 @@ function gatewayErrorForAbort(reason: unknown, cause?: unknown): GatewayError {
     if (reason.code === Code.Unavailable) return new GatewayError("SHUTTING_DOWN", "the gateway is shutting down", { cause });
   }
   return new GatewayError("CANCELED", "the call was canceled", { cause });
+}
+
+/** A fast path's context takes the gateway's own headers without building `Headers` (fast-path-context.ts). */
+function setResponseHeader(context: HandlerContext, name: string, value: string): void {
+  if (context instanceof FastPathContext) context.setResponseHeader(name, value);
+  else context.responseHeader.set(name, value);
 }

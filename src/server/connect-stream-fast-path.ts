@@ -74,7 +74,7 @@ import { isIdentityEncoding, readTimeoutHeader } from "./fast-path-headers.js";
 import { FastPathContext } from "./fast-path-context.js";
 import { createFastPathRoutes, type ServerStreamingRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
-import { nodeHeaders } from "./node-response-headers.js";
+import { nodeResponseHeaders } from "./node-response-headers.js";
 import { StreamHead } from "./stream-head.js";
 import { StreamResponseWriter } from "./stream-response-writer.js";
 
@@ -120,7 +120,7 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
     const writer = new StreamResponseWriter(response);
     const head = new StreamHead(
       (early) => {
-        (response as ServerResponse).writeHead(200, nodeHeaders(context.responseHeader));
+        (response as ServerResponse).writeHead(200, nodeResponseHeaders(context));
         // HTTP/1.1 holds a head back until the first body write.
         if (early) (response as ServerResponse).flushHeaders();
       },
@@ -217,7 +217,7 @@ export function createConnectStreamFastPath(options: ConnectUnaryFastPathOptions
       });
       // As connect: negotiated (and announced) before the implementation runs, whatever it sends.
       const compression = compressionNegotiate(options.acceptCompression, null, accepted ?? null, headerStreamAcceptEncoding).response;
-      if (compression !== null) context.responseHeader.set(headerStreamEncoding, compression.name);
+      if (compression !== null) context.setResponseHeader(headerStreamEncoding, compression.name);
       return answer(route, context, request, response, requestId, compression);
     },
   };

@@ -127,12 +127,12 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
       const compression = compressionNegotiate(options.acceptCompression, null, accepted ?? null, headerUnaryAcceptEncoding).response;
       if (compression) {
         body = await compression.compress(body);
-        context.responseHeader.set(headerUnaryEncoding, compression.name);
+        context.setResponseHeader(headerUnaryEncoding, compression.name);
       }
     }
     // The client went away: connect's write would fail and be dropped; there is nobody to answer.
     if (response.destroyed || response.writableEnded) return;
-    const header = unaryResponseHeader(context.responseHeader, context.trailerIfUsed, body.byteLength);
+    const header = unaryResponseHeader(context, context.trailerIfUsed, body.byteLength);
     // Both Node response types take (status, headers) and then end(body); the union's overloads do not unify.
     (response as ServerResponse).writeHead(status, header);
     (response as ServerResponse).end(body);
@@ -194,9 +194,9 @@ function isBinaryContentType(contentType: string | undefined): boolean | undefin
  * connect's unary response header: the response header, then each trailer as `trailer-<name>`
  * (connect's `trailerMux`: appended, so a clash joins with ", "), then Content-Length.
  */
-function unaryResponseHeader(responseHeader: Headers, trailer: Headers | undefined, contentLength: number): OutgoingHttpHeaders {
+function unaryResponseHeader(context: FastPathContext, trailer: Headers | undefined, contentLength: number): OutgoingHttpHeaders {
   const header: Record<string, string> = {};
-  responseHeader.forEach((value, key) => {
+  context.forEachResponseHeader((value, key) => {
     header[key] = value;
   });
   trailer?.forEach((value, key) => {

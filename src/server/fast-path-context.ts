@@ -10,7 +10,9 @@
  * Why a class: the fast path exists to be cheap, and the server runs through tsx, whose esbuild
  * `keepNames` wraps every named closure in a `defineProperty` call each time it is created. Prototype
  * members cost nothing per call. The parts the gateway's implementation never reads (the request header
- * as `Headers`, the trailer, the URL) are getters that build them on first use. So, unlike connect's
+ * as `Headers`, the trailer, the URL) are getters that build them on first use, and so is the response
+ * header: the gateway sets its own headers with `setResponseHeader`, which builds no undici `Headers`
+ * (2–3 µs a call hot, more when the code runs cold). So, unlike connect's
  * plain-object context, this one must not be spread into a new object: its getters would be left behind.
  */
 import type { DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
@@ -53,7 +55,6 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
   readonly protocolName: string;
   readonly requestMethod = "POST";
   readonly timeoutMs: () => number | undefined;
-  readonly responseHeader: Headers;
   readonly values: ContextValues;
   readonly binary: boolean;
   private readonly request: NodeRequest;
@@ -64,6 +65,9 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private finished = false;
   private requestHeaderCache: Headers | undefined;
+  private responseHeaderCache: Headers | undefined;
+  /** The response header until something reads `responseHeader`: lower-case names, values as Headers keeps them. */
+  private readonly pendingResponseHeader: Record<string, string>;
   private trailerCache: Headers | undefined;
   /** Set while a call scope has adopted the signal (adoptable-signal.ts): every abort reason goes through it. */
   private mapReason: ((reason: unknown) => unknown) | undefined;
@@ -76,7 +80,7 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
     this.values = init.values;
     this.binary = init.binary;
     this.runningCalls = init.runningCalls;
-    this.responseHeader = new Headers({ "content-type": init.responseContentType });
+    this.pendingResponseHeader = { "content-type": init.responseContentType };
 
     const response = init.response;
     // A response closed before it was ended means the client went away; after end() it is the normal close.
@@ -114,6 +118,29 @@ export class FastPathContext implements HandlerContext, AdoptableSignal {
 
   get requestHeader(): Headers {
     return (this.requestHeaderCache ??= webHeaders(this.request.headers));
+  }
+
+  get responseHeader(): Headers {
+    return (this.responseHeaderCache ??= new Headers(this.pendingResponseHeader));
+  }
+
+  /**
+   * Sets a response header without building `Headers`, for the gateway's own headers: a lower-case
+   * name and a value Headers would keep as it is (Latin-1, no NUL, CR or LF, no surrounding spaces).
+   */
+  setResponseHeader(name: string, value: string): void {
+    if (this.responseHeaderCache !== undefined) this.responseHeaderCache.set(name, value);
+    else this.pendingResponseHeader[name] = value;
+  }
+
+  /** Each response header, as `responseHeader.forEach` gives them (names in sorted order). */
+  forEachResponseHeader(callback: (value: string, name: string) => void): void {
+    if (this.responseHeaderCache !== undefined) {
+      this.responseHeaderCache.forEach(callback);
+      return;
+    }
+    const pending = this.pendingResponseHeader;
+    for (const name of Object.keys(pending).sort()) callback(pending[name], name);
   }
 
   get responseTrailer(): Headers {

@@ -56,7 +56,7 @@ import type { FastPathContext } from "./fast-path-context.js";
 import { openGrpcFastPathCall } from "./grpc-fast-path-call.js";
 import { createFastPathRoutes, type ServerStreamingRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
-import { nodeHeaders } from "./node-response-headers.js";
+import { nodeHeaders, nodeResponseHeaders } from "./node-response-headers.js";
 import { StreamHead } from "./stream-head.js";
 import { StreamResponseWriter } from "./stream-response-writer.js";
 
@@ -97,7 +97,7 @@ export function createGrpcStreamFastPath(options: ConnectUnaryFastPathOptions): 
     const trailer = context.responseTrailer;
     // Over HTTP/2, writeHead sends the HEADERS frame at once: no flush needed for an early head.
     const head = new StreamHead(
-      () => http2Response.writeHead(200, nodeHeaders(context.responseHeader)),
+      () => http2Response.writeHead(200, nodeResponseHeaders(context)),
       () => !writer.gone && !response.writableEnded,
     );
     let iterator: AsyncIterator<MessageInitShape<DescMessage>> | undefined;

@@ -42,7 +42,7 @@ import type { FastPathContext } from "./fast-path-context.js";
 import { openGrpcFastPathCall } from "./grpc-fast-path-call.js";
 import { createFastPathRoutes, type UnaryRoute } from "./fast-path-routes.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
-import { nodeHeaders } from "./node-response-headers.js";
+import { nodeHeaders, nodeResponseHeaders } from "./node-response-headers.js";
 
 
 export interface GrpcUnaryFastPath {
@@ -98,7 +98,7 @@ export function createGrpcUnaryFastPath(options: ConnectUnaryFastPathOptions): G
     if (response.destroyed || response.writableEnded) return;
     // As connect-node's universalResponseToNodeResponse: head, trailers, then end (HTTP/2 only here).
     const http2Response = response as Http2ServerResponse;
-    http2Response.writeHead(200, nodeHeaders(context.responseHeader));
+    http2Response.writeHead(200, nodeResponseHeaders(context));
     http2Response.addTrailers(nodeHeaders(trailer));
     if (body === undefined) http2Response.end();
     else http2Response.end(body);
