@@ -14,7 +14,9 @@ import type {
   Usage,
   CallWarning,
 } from "../providers/spec.js";
-import type { CallSignal } from "../providers/call-signal.js";
+import type { ErrorReason } from "./gateway-error.js";
+
+export { GatewayError, type ErrorReason, type FailureSummary, type FieldViolation } from "./gateway-error.js";
 
 export type RoutingStrategy =
   | "priority"
@@ -56,8 +58,8 @@ export interface GatewayRequest {
 
 /** Per-call context the server hands the engine. */
 export interface CallContext {
-  /** Aborted when the caller cancels, the deadline passes or the server shuts down. */
-  signal: CallSignal;
+  /** Aborted when the caller cancels, the deadline passes or the server shuts down; its reason is a GatewayError. */
+  signal: AbortSignal;
   /** Absolute deadline in the engine clock's milliseconds (Date.now() based). */
   deadlineAt: number;
   /** When the server received the request, same clock. */
@@ -133,74 +135,6 @@ export type GatewayEvent =
       warnings: GatewayWarning[];
       toolCalls: ToolCall[];
     };
-
-/** The ErrorInfo reasons (the proto enum's names without the ERROR_REASON_ prefix). */
-export type ErrorReason =
-  | "INVALID_REQUEST"
-  | "UNKNOWN_MODEL"
-  | "MESSAGE_TOO_LARGE"
-  | "NO_ELIGIBLE_DEPLOYMENT"
-  | "PROVIDER_RATE_LIMITED"
-  | "PROVIDER_UNAVAILABLE"
-  | "PROVIDER_TIMEOUT"
-  | "PROVIDER_AUTH_FAILED"
-  | "PROVIDER_INVALID_REQUEST"
-  | "CONTEXT_WINDOW_EXCEEDED"
-  | "CONTENT_FILTERED"
-  | "PROVIDER_MALFORMED_RESPONSE"
-  | "PROVIDER_STREAM_INTERRUPTED"
-  | "DEADLINE_EXCEEDED"
-  | "CANCELED"
-  | "COST_LIMIT_EXCEEDED"
-  | "RATE_LIMITED"
-  | "SHUTTING_DOWN"
-  | "INTERNAL";
-
-export interface FieldViolation {
-  field: string;
-  description: string;
-}
-
-/** What was spent and tried before a failure; travels to the client as a FailureDetails error detail. */
-export interface FailureSummary {
-  requestId: string;
-  usage?: Usage & { partial: boolean };
-  costMicroUsd?: number;
-  route: RouteRecord;
-}
-
-/**
- * The one error the engine and the server's validation throw. `errors/` maps it to a ConnectError with
- * ErrorInfo (+ RetryInfo, BadRequest, FailureDetails). `message` is ours and safe for clients.
- */
-export class GatewayError extends Error {
-  readonly reason: ErrorReason;
-  readonly retryAfterMs?: number;
-  readonly fieldViolations: FieldViolation[];
-  readonly failure?: FailureSummary;
-  /** Extra ErrorInfo metadata (safe strings only). */
-  readonly metadata: Record<string, string>;
-
-  constructor(
-    reason: ErrorReason,
-    message: string,
-    options: {
-      retryAfterMs?: number;
-      fieldViolations?: FieldViolation[];
-      failure?: FailureSummary;
-      metadata?: Record<string, string>;
-      cause?: unknown;
-    } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.name = "GatewayError";
-    this.reason = reason;
-    this.retryAfterMs = options.retryAfterMs;
-    this.fieldViolations = options.fieldViolations ?? [];
-    this.failure = options.failure;
-    this.metadata = options.metadata ?? {};
-  }
-}
 
 /** The engine the server calls: routing, fallback, retries, breakers, accounting. */
 export interface CompletionEngine {

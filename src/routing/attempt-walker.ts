@@ -8,7 +8,7 @@
 import type { AttemptOutcome, CallContext, ErrorReason, FailureSummary, GatewayRequest, RouteRecord } from "../gateway/types.js";
 import type { GatewayError } from "../gateway/types.js";
 import { ProviderError, type Usage } from "../providers/spec.js";
-import { reasonForProviderError } from "../errors/reason-for-provider-error.js";
+import { reasonForProviderError } from "../gateway/reason-for-provider-error.js";
 import { computeCostNanoUsd, nanoToMicroUsd } from "../cost/compute-cost.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import { AttemptAbort } from "./attempt-abort.js";

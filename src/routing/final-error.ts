@@ -7,7 +7,7 @@
  */
 import { GatewayError, type FailureSummary } from "../gateway/types.js";
 import type { ProviderError } from "../providers/spec.js";
-import { reasonForProviderError } from "../errors/reason-for-provider-error.js";
+import { reasonForProviderError } from "../gateway/reason-for-provider-error.js";
 
 /** How an attempt ended badly, once classified. */
 export type AttemptFailure =

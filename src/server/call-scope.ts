@@ -6,7 +6,7 @@
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { toConnectError } from "../errors/to-connect-error.js";
+import { toConnectError } from "./to-connect-error.js";
 import { GatewayError, type CallContext, type RouteRecord } from "../gateway/types.js";
 import { AbortLatch, type CallSignal, type Usage } from "../providers/spec.js";
 import { asAdoptableSignal } from "./adoptable-signal.js";

@@ -7,7 +7,7 @@
  */
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import type { ConnectError } from "@connectrpc/connect";
-import { toConnectError } from "../errors/to-connect-error.js";
+import { toConnectError } from "./to-connect-error.js";
 import { GatewayError } from "../gateway/types.js";
 
 /** gRPC and gRPC-Web frame each message with a 5-byte prefix (flags + length). */

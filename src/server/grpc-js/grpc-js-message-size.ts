@@ -8,7 +8,7 @@
  * grpc-js-surface suite fails if that changes). Only grpc-js's own texts are rewritten.
  */
 import { Metadata, ServerInterceptingCall, status as grpcStatus, type ServerInterceptor } from "@grpc/grpc-js";
-import { toConnectError } from "../../errors/to-connect-error.js";
+import { toConnectError } from "../to-connect-error.js";
 import { GatewayError } from "../../gateway/types.js";
 import { pickRequestId, requestIdHeader } from "../request-id.js";
 import { metadataFromHeaders, toGrpcJsStatus } from "./grpc-js-status.js";

@@ -3,7 +3,7 @@
  * for attempt records and the final error; `to-connect-error.ts` then picks the gRPC code from the reason.
  */
 import type { ProviderErrorKind } from "../providers/spec.js";
-import type { ErrorReason } from "../gateway/types.js";
+import type { ErrorReason } from "./types.js";
 
 const reasons: Record<ProviderErrorKind, ErrorReason> = {
   "rate-limited": "PROVIDER_RATE_LIMITED",

@@ -15,7 +15,7 @@ import {
 } from "../../gen/google/rpc/error_details_pb.js";
 import { FailureDetailsSchema } from "../../gen/modelgate/v1/errors_pb.js";
 import { GatewayError, type ErrorReason } from "../gateway/types.js";
-import { toProtoCost, toProtoRoute, toProtoUsage } from "../server/convert-route.js";
+import { toProtoCost, toProtoRoute, toProtoUsage } from "./convert-route.js";
 
 /** The ErrorInfo domain of every modelgate error. */
 export const errorDomain = "modelgate";
