@@ -10,7 +10,6 @@ import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config
 import type { GatewayConfig } from "./config/schema.js";
 import { createLogger } from "./observability/logger.js";
 import { createGatewayServer } from "./server/create-server.js";
-import { installFastTextEncoding } from "./server/fast-text-encoding.js";
 import { startIdleMemoryRelease } from "./server/idle-memory-release.js";
 
 // The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
@@ -83,8 +82,6 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
-  // Process-wide, before any message is serialised: the serving process owns its protobuf runtime.
-  installFastTextEncoding();
   const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
   const engine = await createGatewayEngine(config, { logger });
   const extraRoutes = config.server.playground
@@ -92,9 +89,6 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     : undefined;
   const server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
-  if (server.grpcPort !== undefined) {
-    logger.info({ url: server.grpcUrl, port: server.grpcPort }, "modelgate listening (gRPC only, grpc-js)");
-  }
   const idleMemoryRelease = startIdleMemoryRelease({ idleMs: config.server.releaseIdleMemoryAfterMs, logger });
 
   return new Promise<number>((resolve) => {

@@ -7,6 +7,7 @@
 // A namespace import (zod 4's documented form) lets the bundler keep only the parts of zod used here;
 // `import { z }` kept all of it, locales and JSON Schema included: ~2.4 MiB more idle RSS in dist/.
 import * as z from "zod";
+import { providerKinds } from "../providers/registry.js";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -26,7 +27,7 @@ export const timeoutsSchema = z
 
 export const providerSchema = z
   .object({
-    kind: z.enum(["openai", "openai-compatible", "anthropic", "gemini", "ollama", "echo"]),
+    kind: z.enum(providerKinds),
     /** Vendor base URL, e.g. https://api.openai.com/v1. Not needed for `echo`. */
     baseUrl: z.string().url().optional(),
     /** Secret; use ${ENV_VAR}. An empty key disables the provider's deployments with a warning. */
@@ -122,8 +123,6 @@ export const serverSchema = z
   .object({
     host: z.string().default("127.0.0.1"),
     port: nonNegativeInt.max(65_535).default(8080),
-    /** A second port serving gRPC only, through @grpc/grpc-js (faster than the main port's gRPC); 0 picks a free port. */
-    grpcPort: nonNegativeInt.max(65_535).optional(),
     cors: z
       .object({ allowedOrigins: z.array(z.string()).default([]) })
       .strict()

@@ -1,9 +1,8 @@
 /**
  * The engine's results and stream events to protobuf responses. int64 fields become bigint; optional
- * fields stay absent when the engine did not know them (unknown usage is not zero). Messages are built
- * with `compiledCreate` (codec/compiled-create.ts): protobuf-es's `create`, compiled per schema.
+ * fields stay absent when the engine did not know them (unknown usage is not zero).
  */
-import { compiledCreate } from "./codec/compiled-create.js";
+import { create } from "@bufbuild/protobuf";
 import {
   CompleteResponseSchema,
   FinishReason,
@@ -24,12 +23,12 @@ const finishReasons: Record<GatewayFinishReason, FinishReason> = {
 };
 
 function toProtoToolCall(call: ToolCall): ProtoToolCall {
-  return compiledCreate(ToolCallSchema, { id: call.id, name: call.name, argumentsJson: call.argumentsJson });
+  return create(ToolCallSchema, { id: call.id, name: call.name, argumentsJson: call.argumentsJson });
 }
 
 /** A complete answer. */
 export function toCompleteResponse(result: GatewayResult): CompleteResponse {
-  return compiledCreate(CompleteResponseSchema, {
+  return create(CompleteResponseSchema, {
     requestId: result.requestId,
     text: result.text,
     toolCalls: result.toolCalls.map(toProtoToolCall),
@@ -48,32 +47,32 @@ export function toCompleteResponse(result: GatewayResult): CompleteResponse {
 export function toStreamResponse(event: GatewayEvent): StreamCompleteResponse {
   switch (event.type) {
     case "start":
-      return compiledCreate(StreamCompleteResponseSchema, {
+      return create(StreamCompleteResponseSchema, {
         event: {
           case: "start",
           value: { requestId: event.requestId, deployment: event.deployment, provider: event.provider },
         },
       });
     case "fallback":
-      return compiledCreate(StreamCompleteResponseSchema, {
+      return create(StreamCompleteResponseSchema, {
         event: {
           case: "fallback",
           value: { fromDeployment: event.fromDeployment, toDeployment: event.toDeployment, reason: event.reason },
         },
       });
     case "text-delta":
-      return compiledCreate(StreamCompleteResponseSchema, { event: { case: "textDelta", value: { text: event.text } } });
+      return create(StreamCompleteResponseSchema, { event: { case: "textDelta", value: { text: event.text } } });
     case "reasoning-delta":
-      return compiledCreate(StreamCompleteResponseSchema, { event: { case: "reasoningDelta", value: { text: event.text } } });
+      return create(StreamCompleteResponseSchema, { event: { case: "reasoningDelta", value: { text: event.text } } });
     case "tool-call-delta":
-      return compiledCreate(StreamCompleteResponseSchema, {
+      return create(StreamCompleteResponseSchema, {
         event: {
           case: "toolCallDelta",
           value: { index: event.index, id: event.id ?? "", name: event.name ?? "", argumentsFragment: event.argumentsDelta },
         },
       });
     case "finish":
-      return compiledCreate(StreamCompleteResponseSchema, {
+      return create(StreamCompleteResponseSchema, {
         event: {
           case: "finish",
           value: {

@@ -1,9 +1,9 @@
 /**
  * Gateway accounting types (usage, route, timings, warnings) to their protobuf messages. Shared by the
- * response converters and by `errors/to-connect-error.ts`, which attaches a route and partial usage to
- * every failed completion as `FailureDetails`. Built with `compiledCreate`, as in convert-response.ts.
+ * response converters and by `to-connect-error.ts`, which attaches a route and partial usage to
+ * every failed completion as `FailureDetails`.
  */
-import { compiledCreate } from "./codec/compiled-create.js";
+import { create } from "@bufbuild/protobuf";
 import {
   AttemptOutcome,
   AttemptSchema,
@@ -58,7 +58,7 @@ export function fromProtoStrategy(strategy: RoutingStrategy): GatewayRoutingStra
 
 /** Usage with absent counts left absent (unknown is not zero). */
 export function toProtoUsage(usage: GatewayUsage, partial = false): Usage {
-  return compiledCreate(UsageSchema, {
+  return create(UsageSchema, {
     inputTokens: usage.inputTokens,
     cachedInputTokens: usage.cachedInputTokens,
     cacheWriteInputTokens: usage.cacheWriteInputTokens,
@@ -74,7 +74,7 @@ export function toProtoCost(costMicroUsd: number | undefined): bigint | undefine
 }
 
 function toProtoAttempt(attempt: AttemptRecord): Attempt {
-  return compiledCreate(AttemptSchema, {
+  return create(AttemptSchema, {
     deployment: attempt.deployment,
     provider: attempt.provider,
     outcome: outcomes[attempt.outcome],
@@ -90,7 +90,7 @@ function toProtoAttempt(attempt: AttemptRecord): Attempt {
 
 /** The route record: requested model, strategy, the serving deployment and every attempt. */
 export function toProtoRoute(route: GatewayRouteRecord): RouteRecord {
-  return compiledCreate(RouteRecordSchema, {
+  return create(RouteRecordSchema, {
     requestedModel: route.requestedModel,
     strategy: toProtoStrategy(route.strategy),
     deployment: route.deployment ?? "",
@@ -102,7 +102,7 @@ export function toProtoRoute(route: GatewayRouteRecord): RouteRecord {
 
 /** Gateway-measured timings in whole milliseconds. */
 export function toProtoTimings(timings: GatewayTimings): Timings {
-  return compiledCreate(TimingsSchema, {
+  return create(TimingsSchema, {
     timeToFirstTokenMs:
       timings.timeToFirstTokenMs === undefined ? undefined : Math.max(0, Math.round(timings.timeToFirstTokenMs)),
     totalMs: Math.max(0, Math.round(timings.totalMs)),
@@ -111,7 +111,7 @@ export function toProtoTimings(timings: GatewayTimings): Timings {
 
 /** Settings a vendor could not honour exactly. */
 export function toProtoWarning(warning: GatewayWarning): Warning {
-  return compiledCreate(WarningSchema, {
+  return create(WarningSchema, {
     code: warning.code,
     message: warning.message,
     deployment: warning.deployment ?? "",

@@ -1,12 +1,12 @@
 /**
  * The gateway server: ONE port serving gRPC (h2c), gRPC-Web and Connect (HTTP/1.1 and h2c), with the
- * GatewayService, gRPC health and gRPC reflection (v1 and v1alpha). With `server.grpcPort` set, a second
- * port serves the same service objects over gRPC only through @grpc/grpc-js, whose gRPC path is several
- * times cheaper than connect-node's. `close()` drains both gracefully: health turns NOT_SERVING, no new
- * connections are accepted, running completions get `graceMs` to finish, then every handler's signal is
- * aborted (the engine sees it) and the remaining connections are closed.
+ * GatewayService (behind its interceptors), gRPC health and gRPC reflection (v1 and v1alpha).
+ * `close()` drains gracefully: health turns NOT_SERVING, no new connections are accepted, running
+ * completions get `graceMs` to finish, then every call's signal is aborted (the engine sees it) and the
+ * remaining connections are closed.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
@@ -22,8 +22,8 @@ import type { GatewayConfig } from "../config/schema.js";
 import type { CompletionEngine } from "../gateway/types.js";
 import { createCorsPolicy } from "./cors.js";
 import { createDescriptorIndex } from "./descriptor-index.js";
+import { createGatewayInterceptors } from "./gateway-interceptors.js";
 import { createGatewayServiceImpl } from "./gateway-service.js";
-import { createGrpcJsServer, type GrpcJsServer, type ServiceRouter } from "./grpc-js/create-grpc-js-server.js";
 import { createHealthServiceImpl } from "./health-service.js";
 import { createHealthState, type HealthState } from "./health-state.js";
 import { createProtocolListener } from "./listener.js";
@@ -47,10 +47,6 @@ export interface GatewayServer {
   readonly port: number;
   /** "http://host:port", for clients. */
   readonly url: string;
-  /** The bound gRPC-only (grpc-js) port, when `server.grpcPort` is set. */
-  readonly grpcPort?: number;
-  /** "http://host:grpcPort", when `server.grpcPort` is set. */
-  readonly grpcUrl?: string;
   /** Serving status reported by grpc.health.v1.Health; SERVING once listening. */
   readonly health: HealthState;
   /** True once `close()` has started. */
@@ -93,18 +89,25 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
     ],
     [GatewayService.typeName, Health.typeName, ReflectionV1.typeName, ReflectionV1alpha.typeName],
   );
-  // One object per service, registered on both listeners.
-  const gatewayImpl = createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining });
-  const healthImpl = createHealthServiceImpl(health);
-  const reflectionV1Impl = createReflectionV1Impl(index);
-  const reflectionV1alphaImpl = createReflectionV1alphaImpl(index);
-  const routes = (router: ServiceRouter): void => {
-    router.service(GatewayService, gatewayImpl);
-    router.service(Health, healthImpl);
-    router.service(ReflectionV1, reflectionV1Impl);
-    router.service(ReflectionV1alpha, reflectionV1alphaImpl);
-  };
-  const callHooks = {
+  const router = createConnectRouter({
+    readMaxBytes: serverConfig.maxMessageBytes,
+    shutdownSignal: shutdown.signal,
+    acceptCompression: [compressionGzip, compressionBrotli],
+  });
+  router.service(GatewayService, createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining }), {
+    interceptors: createGatewayInterceptors({ config: serverConfig, logger }),
+  });
+  router.service(Health, createHealthServiceImpl(health));
+  router.service(ReflectionV1, createReflectionV1Impl(index));
+  router.service(ReflectionV1alpha, createReflectionV1alphaImpl(index));
+
+  const handler = createNodeHandler({
+    router,
+    maxMessageBytes: serverConfig.maxMessageBytes,
+    cors: createCorsPolicy(serverConfig.cors.allowedOrigins),
+    extraRoutes: options.extraRoutes,
+    logger,
+    isDraining: () => draining,
     onRequestStart: (path: string): void => {
       allRequests++;
       if (path.startsWith(gatewayPathPrefix)) gatewayCalls++;
@@ -114,40 +117,10 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       if (path.startsWith(gatewayPathPrefix)) gatewayCalls--;
       notifyIdle();
     },
-  };
-
-  const handler = createNodeHandler({
-    routes,
-    maxMessageBytes: serverConfig.maxMessageBytes,
-    shutdownSignal: shutdown.signal,
-    cors: createCorsPolicy(serverConfig.cors.allowedOrigins),
-    extraRoutes: options.extraRoutes,
-    logger,
-    isDraining: () => draining,
-    ...callHooks,
   });
   const listener = createProtocolListener(handler);
   const host = options.host ?? serverConfig.host;
   const port = await listener.listen(options.port ?? serverConfig.port, host);
-  let grpcServer: GrpcJsServer | undefined;
-  let grpcPort: number | undefined;
-  if (serverConfig.grpcPort !== undefined) {
-    grpcServer = createGrpcJsServer({
-      routes,
-      maxMessageBytes: serverConfig.maxMessageBytes,
-      shutdownSignal: shutdown.signal,
-      onCallStart: callHooks.onRequestStart,
-      onCallEnd: callHooks.onRequestEnd,
-      logger,
-    });
-    try {
-      grpcPort = await grpcServer.listen(serverConfig.grpcPort, host);
-    } catch (error) {
-      listener.stopAccepting();
-      listener.destroyAll();
-      throw error;
-    }
-  }
   health.setAll("SERVING");
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
 
@@ -173,21 +146,13 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       draining = true;
       health.setAll("NOT_SERVING");
       listener.stopAccepting();
-      grpcServer?.stopAccepting();
       logger.info({ graceMs, running: gatewayCalls }, "draining: waiting for running calls");
       await waitUntil(() => gatewayCalls === 0, graceMs);
       if (gatewayCalls > 0) logger.warn({ running: gatewayCalls }, "grace period over: aborting running calls");
       shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
       await waitUntil(() => allRequests === 0, abortSettleMs);
-      // grpc-js sessions close by themselves once their last stream has flushed its trailers.
-      if (grpcServer) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([grpcServer.whenClosed(), new Promise((resolve) => (timer = setTimeout(resolve, abortSettleMs)))]);
-        clearTimeout(timer);
-      }
       listener.destroyAll();
-      grpcServer?.destroyAll();
-      await Promise.all([listener.whenClosed(), grpcServer?.whenClosed()]);
+      await listener.whenClosed();
       logger.info("server closed");
     })();
     return closing;
@@ -196,8 +161,6 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
   return {
     port,
     url: `http://${urlHost}:${port}`,
-    grpcPort,
-    grpcUrl: grpcPort === undefined ? undefined : `http://${urlHost}:${grpcPort}`,
     health,
     get draining() {
       return draining;

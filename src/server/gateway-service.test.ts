@@ -8,6 +8,7 @@ import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import { serverSchema } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
 import { createFakeEngine } from "../../test/server/fake-engine.js";
+import { createGatewayInterceptors } from "./gateway-interceptors.js";
 import { createGatewayServiceImpl } from "./gateway-service.js";
 
 function setup(options: { draining?: boolean; logPrompts?: boolean } = {}) {
@@ -22,7 +23,9 @@ function setup(options: { draining?: boolean; logPrompts?: boolean } = {}) {
   const logger = createLogger({ level: "info", destination });
   const config = serverSchema.parse({ defaultDeadlineMs: 30_000, logPrompts: options.logPrompts ?? false });
   const transport = createRouterTransport((router) =>
-    router.service(GatewayService, createGatewayServiceImpl(engine, { config, logger, isDraining: () => options.draining ?? false })),
+    router.service(GatewayService, createGatewayServiceImpl(engine, { config, logger, isDraining: () => options.draining ?? false }), {
+      interceptors: createGatewayInterceptors({ config, logger }),
+    }),
   );
   return { client: createClient(GatewayService, transport), engine, lines };
 }

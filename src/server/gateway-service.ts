@@ -1,126 +1,85 @@
 /**
- * modelgate.v1.GatewayService: the ONE implementation behind gRPC, gRPC-Web and Connect. It validates
- * and converts requests, hands the engine a signal that fires on client cancel, deadline or shutdown,
- * converts results and events back, and sends every error through `toConnectError`.
+ * modelgate.v1.GatewayService: the Connect edge of the core. It converts and validates requests, runs
+ * them through the engine inside the RequestScope the interceptors opened (gateway-interceptors.ts), and
+ * converts results and events back. Errors are thrown as they are; the interceptors map and log them.
  */
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { setImmediate as nextEventLoopTurn } from "node:timers/promises";
 import type { Logger } from "pino";
-import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import type { CompleteRequest } from "../../gen/modelgate/v1/completion_pb.js";
+import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import type { StreamCompleteRequest } from "../../gen/modelgate/v1/stream_pb.js";
 import type { ServerConfig } from "../config/schema.js";
+import type { RequestScope } from "../gateway/request-scope.js";
 import { GatewayError, type CompletionEngine, type GatewayRequest } from "../gateway/types.js";
-import { openCallScope, type CallScope, type CallScopeSettings } from "./call-scope.js";
 import { toDeploymentStatsResponse, toListModelsResponse } from "./convert-catalog.js";
 import { isUsableRequestId, toGatewayRequest } from "./convert-request.js";
 import { toCompleteResponse, toStreamResponse } from "./convert-response.js";
+import { requestScopeKey } from "./interceptors/request-scope-key.js";
+import { requestIdHeader } from "./request-id.js";
 
 export interface GatewayServiceOptions {
-  config: Pick<ServerConfig, "maxMessages" | "defaultDeadlineMs" | "maxDeadlineMs" | "logPrompts">;
+  config: Pick<ServerConfig, "maxMessages" | "logPrompts">;
   logger: Logger;
   /** True while the server drains: new completions are refused with UNAVAILABLE / SHUTTING_DOWN. */
   isDraining?: () => boolean;
-  /** Clock for latency and deadlines; Date.now by default. */
-  now?: () => number;
 }
 
-/*
- * Why streamComplete waits one event-loop turn after handing over each delta: when the upstream sends
- * a burst (several deltas in one read), the whole chain from the upstream body to the client's socket
- * runs as one sequence of microtasks, and sockets only write when the loop gets a turn (HTTP/1.1
- * uncorks on nextTick, HTTP/2 sends from setImmediate). Without the turn, the first delta waits for the
- * whole burst to be processed (measured with an instant 32-delta upstream: one writev with every
- * delta, +13–38 ms time to first token); with it, each delta leaves as soon as it is handed over.
- */
+/** The scope the deadline interceptor opened; a router without the gateway's interceptors is a wiring bug. */
+function scopeOf(context: HandlerContext): RequestScope {
+  const scope = context.values.get(requestScopeKey);
+  if (scope === undefined) throw new GatewayError("INTERNAL", "the GatewayService runs without its interceptors");
+  return scope;
+}
 
-/** Creates the GatewayService implementation over `engine`. */
-export function createGatewayServiceImpl(
-  engine: CompletionEngine,
-  options: GatewayServiceOptions,
-): ServiceImpl<typeof GatewayService> {
-  const settings: CallScopeSettings = {
-    defaultDeadlineMs: options.config.defaultDeadlineMs,
-    maxDeadlineMs: options.config.maxDeadlineMs,
-    logger: options.logger,
-    now: options.now,
-  };
-
-  const prepare = (scope: CallScope, request: CompleteRequest | StreamCompleteRequest): GatewayRequest => {
-    scope.setModel(request.model);
-    if (isUsableRequestId(request.requestId)) scope.useRequestId(request.requestId);
+/** Creates the GatewayService implementation over `engine`; register it with `createGatewayInterceptors`. */
+export function createGatewayServiceImpl(engine: CompletionEngine, options: GatewayServiceOptions): ServiceImpl<typeof GatewayService> {
+  const prepare = (context: HandlerContext, request: CompleteRequest | StreamCompleteRequest): { scope: RequestScope; request: GatewayRequest } => {
+    const scope = scopeOf(context);
+    scope.note({ model: request.model });
+    if (isUsableRequestId(request.requestId) && request.requestId !== scope.requestId) {
+      scope.useRequestId(request.requestId);
+      context.responseHeader.set(requestIdHeader, request.requestId);
+    }
     if (options.isDraining?.()) throw new GatewayError("SHUTTING_DOWN", "the gateway is shutting down");
-    const gatewayRequest = toGatewayRequest(request, {
-      maxMessages: options.config.maxMessages,
-      generateRequestId: () => scope.requestId(),
-    });
-    if (options.config.logPrompts) {
-      scope.logger().debug({ messages: gatewayRequest.messages, tools: gatewayRequest.tools }, "prompt");
-    }
-    return gatewayRequest;
-  };
-
-  /** Runs one unary call inside its scope: every error goes through `scope.fail`, and the scope always ends. */
-  const inScope = async <T>(method: string, context: HandlerContext, run: (scope: CallScope) => Promise<T>): Promise<T> => {
-    const scope = openCallScope(method, context, settings);
-    try {
-      return await run(scope);
-    } catch (error) {
-      throw scope.fail(error);
-    } finally {
-      scope.end();
-    }
+    const gatewayRequest = toGatewayRequest(request, { maxMessages: options.config.maxMessages, generateRequestId: () => scope.requestId });
+    if (options.config.logPrompts) scope.logger().debug({ messages: gatewayRequest.messages, tools: gatewayRequest.tools }, "prompt");
+    return { scope, request: gatewayRequest };
   };
 
   return {
-    complete(request, context) {
-      return inScope("Complete", context, async (scope) => {
-        const gatewayRequest = prepare(scope, request);
-        const result = await engine.complete(gatewayRequest, scope.callContext);
-        if (options.config.logPrompts) scope.logger().debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
-        scope.succeed({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route });
-        return toCompleteResponse(result);
-      });
+    async complete(request, context) {
+      const { scope, request: gatewayRequest } = prepare(context, request);
+      const result = await engine.complete(gatewayRequest, scope);
+      if (options.config.logPrompts) scope.logger().debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
+      scope.note({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route });
+      return toCompleteResponse(result);
     },
 
     async *streamComplete(request, context) {
-      const scope = openCallScope("StreamComplete", context, settings);
-      try {
-        const gatewayRequest = prepare(scope, request);
-        let finished = false;
-        for await (const event of engine.stream(gatewayRequest, scope.callContext)) {
-          if (event.type === "start") scope.note({ deployment: event.deployment, provider: event.provider });
-          if (event.type === "finish") {
-            scope.note({ usage: event.usage, costMicroUsd: event.costMicroUsd, route: event.route });
-            finished = true;
-          }
-          yield toStreamResponse(event);
-          if (event.type === "text-delta" || event.type === "reasoning-delta" || event.type === "tool-call-delta") await nextEventLoopTurn();
+      const { scope, request: gatewayRequest } = prepare(context, request);
+      let finished = false;
+      for await (const event of engine.stream(gatewayRequest, scope)) {
+        if (event.type === "start") scope.note({ deployment: event.deployment, provider: event.provider });
+        if (event.type === "finish") {
+          scope.note({ usage: event.usage, costMicroUsd: event.costMicroUsd, route: event.route });
+          finished = true;
         }
-        // The contract: a stream without finish failed. An engine that ends silently is a bug.
-        if (!finished) throw new GatewayError("INTERNAL", "the stream ended without a finish event");
-        scope.succeed();
-      } catch (error) {
-        throw scope.fail(error);
-      } finally {
-        scope.end();
+        yield toStreamResponse(event);
+        // A burst of deltas in one upstream read would otherwise leave in one write: give the socket a
+        // turn after each, so every delta reaches the client as soon as it is handed over.
+        if (event.type === "text-delta" || event.type === "reasoning-delta" || event.type === "tool-call-delta") await nextEventLoopTurn();
       }
+      // The contract: a stream without finish failed. An engine that ends silently is a bug.
+      if (!finished) throw new GatewayError("INTERNAL", "the stream ended without a finish event");
     },
 
-    listModels(_request, context) {
-      return inScope("ListModels", context, async (scope) => {
-        const response = toListModelsResponse(engine.listModels());
-        scope.succeed();
-        return response;
-      });
+    listModels() {
+      return toListModelsResponse(engine.listModels());
     },
 
-    getDeploymentStats(request, context) {
-      return inScope("GetDeploymentStats", context, async (scope) => {
-        const response = toDeploymentStatsResponse(await engine.deploymentStats([...request.deployments]));
-        scope.succeed();
-        return response;
-      });
+    async getDeploymentStats(request) {
+      return toDeploymentStatsResponse(await engine.deploymentStats([...request.deployments]));
     },
   };
 }

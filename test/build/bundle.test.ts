@@ -78,7 +78,6 @@ describe("the production bundle", () => {
     // The example config as it is, on free ports and with its OpenAI provider pointed at the simulator.
     const config = readFileSync(path.join(root, "modelgate.example.yaml"), "utf8")
       .replace(/^  port: 8080 /m, "  port: 0 ")
-      .replace(/^  grpcPort: 8081 /m, "  grpcPort: 0 ")
       .replace("baseUrl: https://api.openai.com/v1", `baseUrl: ${sim.match[1]}/v1`);
     const configPath = path.join(outdir, "modelgate.yaml");
     writeFileSync(configPath, config);

@@ -47,7 +47,6 @@ describe("README examples", () => {
     const logger = createLogger({ level: "silent" });
     const config = loadConfig(join(root, "modelgate.example.yaml"), {});
     config.server.port = 0;
-    config.server.grpcPort = 0;
     engine = await createGatewayEngine(config, { logger });
     server = await createGatewayServer({ config, engine, logger });
   });
