@@ -33,7 +33,7 @@ const mock = await startMock(directory);
 const gateway = await startGateway("modelgate", mock.port, directory, { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDirectory}`], fromSource });
 const target = targetsFor(gateway, mock.port).find((candidate) => candidate.name === targetName);
 try {
-  if (target === undefined) throw new Error(`no target ${targetName}; try modelgate/connect-h1, modelgate/connect-h2c, modelgate/grpc, modelgate/grpc-js`);
+  if (target === undefined) throw new Error(`no target ${targetName}; try modelgate/connect-h1, modelgate/connect-h2c, modelgate/grpc`);
   const call = streaming ? () => target.client.stream(model).then(() => undefined) : () => target.client.unary(model);
   await closedLoop(call, Math.max(8, concurrency), warmupMs);
   const before = cpuMs(gateway.started.child.pid);

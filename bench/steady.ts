@@ -11,7 +11,7 @@
  * With `--floor`, bench/floor-server.ts (node:http → undici → mock, nothing else) runs as a third variant
  * on core 0 and is driven like modelgate/connect-h1: the CPU per call any gateway needs on this rig.
  *
- *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc-js] [--seconds 3] [--concurrency 8]
+ *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc] [--seconds 3] [--concurrency 8]
  *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
  *                           [--node-flags "--max-semi-space-size=16"] [--env "MALLOC_ARENA_MAX=2"] [--bare-baseline]
  *

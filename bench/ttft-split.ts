@@ -30,7 +30,7 @@ import { pinSelf, stopProcess } from "./lib/processes.js";
 import { percentile } from "./lib/stats.js";
 import { startFloor, startGateway, targetsFor, type Gateway } from "./lib/targets.js";
 
-const wanted = argument("targets", "modelgate/connect-h1,modelgate/connect-h2c,modelgate/grpc,modelgate/grpc-js").split(",");
+const wanted = argument("targets", "modelgate/connect-h1,modelgate/connect-h2c,modelgate/grpc").split(",");
 const streams = Number(argument("streams", "200"));
 const rounds = Number(argument("rounds", "3"));
 const gapMs = Number(argument("gap-ms", "10"));

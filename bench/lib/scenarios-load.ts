@@ -77,7 +77,7 @@ export function frontierOf(target: string, cells: LoadCell[]): Frontier {
  */
 export async function runCapacity(plan: NonNullable<Plan["capacity"]>, target: Target, overBudget: () => boolean): Promise<LoadCell[]> {
   const model = "mock-instant";
-  const address = target.protocol === "grpc" || target.protocol === "grpc-js" ? target.grpcAddress : undefined;
+  const address = target.protocol === "grpc" ? target.grpcAddress : undefined;
   const loadGenerator: LoadGenerator = address !== undefined && grpcGoAvailable() ? "grpc-go" : "node";
   const load = (concurrency: number, durationMs: number): Promise<LoadResult> =>
     loadGenerator === "grpc-go" && address !== undefined

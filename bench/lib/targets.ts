@@ -31,8 +31,6 @@ export type GatewayName = "mock" | "modelgate" | "null" | "portkey" | "litellm";
 export interface Gateway {
   name: GatewayName;
   port: number;
-  /** modelgate's second, gRPC-only port (`server.grpcPort`, served by @grpc/grpc-js). */
-  grpcPort?: number;
   started: Started;
 }
 
@@ -41,8 +39,7 @@ export interface Target {
   /** e.g. `modelgate/connect-h2c`. */
   name: string;
   gateway: GatewayName;
-  /** `grpc` is connect-node's gRPC on the main port; `grpc-js` is modelgate's `server.grpcPort`. */
-  protocol: "openai-http1" | "connect-json-http1" | "connect-json-h2c" | "grpc" | "grpc-js";
+  protocol: "openai-http1" | "connect-json-http1" | "connect-json-h2c" | "grpc";
   client: BenchClient;
   /** host:port of a gRPC target, for the grpc-go load generator (bench/lib/grpc-load.ts) in scenario 3. */
   grpcAddress?: string;
@@ -65,13 +62,12 @@ export async function startMock(logDirectory: string): Promise<Gateway> {
   return { name: "mock", port: await waitForListening(started, 20_000), started };
 }
 
-function renderModelgateConfig(mockPort: number, port: number, grpcPort: number, directory: string, serverSettings: Record<string, number | string | boolean> = {}): string {
+function renderModelgateConfig(mockPort: number, port: number, directory: string, serverSettings: Record<string, number | string | boolean> = {}): string {
   const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
   const extraSettings = Object.entries(serverSettings).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join("");
   const rendered = template
     .replace("http://127.0.0.1:18181/v1", `http://127.0.0.1:${mockPort}/v1`)
-    .replace(/^  port: 18180$/m, `  port: ${port}`)
-    .replace(/^  grpcPort: 18182$/m, `  grpcPort: ${grpcPort}\n${extraSettings}`.trimEnd());
+    .replace(/^  port: 18180$/m, `  port: ${port}\n${extraSettings}`.trimEnd());
   const file = path.join(directory, "modelgate.bench.yaml");
   writeFileSync(file, rendered);
   return file;
@@ -147,10 +143,8 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   const env = { ...(options.launcherFlags === false ? {} : launcherEnvironment()), ...options.env };
   if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
-  let grpcPort: number | undefined;
   if (name === "modelgate") {
-    grpcPort = await freePort();
-    const config = renderModelgateConfig(mockPort, port, grpcPort, logDirectory, options.serverSettings);
+    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings);
     const script =
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]
@@ -171,7 +165,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
       env: { LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_TELEMETRY: "False", LITELLM_LOG: "ERROR", DISABLE_SCHEMA_UPDATE: "true" },
     });
   }
-  const gateway: Gateway = { name, port, grpcPort, started };
+  const gateway: Gateway = { name, port, started };
   const probe = targetsFor(gateway, mockPort)[0];
   if (probe === undefined) throw new Error(`no target for ${name}`);
   try {
@@ -208,17 +202,11 @@ export function targetsFor(gateway: Gateway, mockPort: number, connections = 128
     case "modelgate":
     case "null": {
       const grpcAddress = `127.0.0.1:${gateway.port}`;
-      const targets: Target[] = [
+      return [
         { name: `${gateway.name}/connect-h1`, gateway: gateway.name, protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { connections }) },
         { name: `${gateway.name}/connect-h2c`, gateway: gateway.name, protocol: "connect-json-h2c", client: createConnectH2cClient(origin) },
         { name: `${gateway.name}/grpc`, gateway: gateway.name, protocol: "grpc", client: createGrpcClient(grpcAddress), grpcAddress },
       ];
-      // The gRPC-only port (grpc-js): the one issue 6's gRPC capacity target is about.
-      if (gateway.grpcPort !== undefined) {
-        const grpcJsAddress = `127.0.0.1:${gateway.grpcPort}`;
-        targets.push({ name: `${gateway.name}/grpc-js`, gateway: gateway.name, protocol: "grpc-js", client: createGrpcClient(grpcJsAddress), grpcAddress: grpcJsAddress });
-      }
-      return targets;
     }
   }
 }

@@ -3,12 +3,10 @@
  * LanguageModel spec. Nothing here knows gRPC or routing; `server/` and `routing/` speak to vendors only
  * through these types.
  */
-import type { CallSignal } from "./call-signal.js";
+import type { ProviderKind } from "./registry.js";
 
 export { AbortLatch, type AbortListener, type CallSignal } from "./call-signal.js";
-
-/** The vendor protocols modelgate speaks. */
-export type ProviderKind = "openai" | "openai-compatible" | "anthropic" | "gemini" | "ollama" | "echo";
+export type { ProviderKind } from "./registry.js";
 
 export type Role = "system" | "user" | "assistant" | "tool";
 
@@ -133,9 +131,9 @@ export interface CompleteResult {
 export interface ProviderAdapter {
   readonly kind: ProviderKind;
   /** Resolves with the whole answer or rejects with a `ProviderError`. */
-  complete(call: ModelCall, signal: CallSignal): Promise<CompleteResult>;
+  complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult>;
   /** Yields parts as they arrive; throws only `ProviderError`. Aborting `signal` aborts the upstream call. */
-  stream(call: ModelCall, signal: CallSignal): AsyncIterable<StreamPart>;
+  stream(call: ModelCall, signal: AbortSignal): AsyncIterable<StreamPart>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

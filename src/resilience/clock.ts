@@ -3,14 +3,13 @@
  * `Clock`, so tests can run retries, back-off, deadlines and breaker open periods on virtual time
  * (cockatiel and Envoy test their breakers the same way).
  */
-import type { CallSignal } from "../providers/call-signal.js";
 
 /** The engine's view of time: a millisecond wall clock and a cancellable sleep. */
 export interface Clock {
   /** Milliseconds since the epoch (the same scale as `CallContext.deadlineAt`). */
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
-  sleep(ms: number, signal?: CallSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
    * Calls `callback` after `ms` unless the returned function is called first: the cheap form of `sleep`
    * for per-request timers (no promise, no AbortController, no listener). Optional so a clock can be a
@@ -31,22 +30,18 @@ export function startTimer(clock: Clock, ms: number, callback: () => void): () =
   return () => stop.abort(timerStopped);
 }
 
-function abortReason(signal: CallSignal): unknown {
-  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
-}
-
 /** The real clock: `Date.now()` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
-        reject(abortReason(signal));
+        reject(signal.reason);
         return;
       }
       const onAbort = (): void => {
         clearTimeout(timer);
-        reject(abortReason(signal as CallSignal));
+        reject((signal as AbortSignal).reason);
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);
@@ -124,7 +119,7 @@ export function createFakeClock(options: { start?: number; autoAdvance?: boolean
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
-          reject(abortReason(signal));
+          reject(signal.reason);
           return;
         }
         const timer: FakeTimer = {
@@ -138,7 +133,7 @@ export function createFakeClock(options: { start?: number; autoAdvance?: boolean
         const onAbort = (): void => {
           const index = timers.indexOf(timer);
           if (index !== -1) timers.splice(index, 1);
-          reject(abortReason(signal as CallSignal));
+          reject((signal as AbortSignal).reason);
         };
         signal?.addEventListener("abort", onAbort, { once: true });
         timers.push(timer);

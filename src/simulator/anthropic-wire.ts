@@ -183,6 +183,8 @@ const ERROR_TYPES: Record<number, { type: string; message: string }> = {
 
 export const anthropicWire: VendorWire = {
   vendor: "anthropic",
+  basePath: "",
+  route: (pathname) => (pathname === "/v1/messages" ? {} : undefined),
   contentTypes: { json: JSON_CONTENT_TYPE, stream: STREAM_CONTENT_TYPE },
   isStream: (body) => body.stream === true,
   promptOf: (body) => promptOfMessages(body.messages, body.system),

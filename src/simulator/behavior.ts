@@ -3,11 +3,19 @@
  * vendor-neutral resolution of a behaviour into a {@link Reply} (text split into deltas, tool calls,
  * token usage). The wire files turn a Reply into vendor bytes; nothing here knows a vendor's shapes.
  */
+import { providerKinds, providerRegistry, type SimulatorWire } from "../providers/registry.js";
 
-/** The four vendor protocols the simulator speaks. */
-export type Vendor = "openai" | "anthropic" | "gemini" | "ollama";
+/** The vendor protocols the simulator speaks: every wire a kind in the provider registry names. */
+export type Vendor = SimulatorWire;
 
-export const VENDORS: readonly Vendor[] = ["openai", "anthropic", "gemini", "ollama"];
+export const VENDORS: readonly Vendor[] = [
+  ...new Set(
+    providerKinds.flatMap((kind) => {
+      const wire = providerRegistry[kind].simulatorWire;
+      return wire === undefined ? [] : [wire];
+    }),
+  ),
+];
 
 /** A tool call the simulated model makes; `id` defaults to a vendor-shaped deterministic id. */
 export interface SimToolCall {

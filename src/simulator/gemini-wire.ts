@@ -182,8 +182,15 @@ function errorPayload(code: number, context: WireContext, options: WireErrorOpti
   };
 }
 
+const MODEL_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
 export const geminiWire: VendorWire = {
   vendor: "gemini",
+  basePath: "/v1beta",
+  route(pathname) {
+    const match = MODEL_PATH.exec(pathname);
+    return match === null ? undefined : { model: decodeURIComponent(match[1]), pathStream: match[2] === "streamGenerateContent" };
+  },
   contentTypes: { json: JSON_CONTENT_TYPE, stream: STREAM_CONTENT_TYPE },
   isStream: (_body, pathStream) => pathStream === true,
   promptOf(body) {

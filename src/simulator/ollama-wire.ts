@@ -105,6 +105,8 @@ function errorMessage(status: number, context: WireContext, options: WireErrorOp
 
 export const ollamaWire: VendorWire = {
   vendor: "ollama",
+  basePath: "",
+  route: (pathname) => (pathname === "/api/chat" ? {} : undefined),
   contentTypes: { json: JSON_CONTENT_TYPE, stream: STREAM_CONTENT_TYPE },
   // Streaming is Ollama's default: only an explicit `"stream": false` gets one JSON object.
   isStream: (body) => body.stream !== false,

@@ -170,8 +170,17 @@ function errorPayload(status: number, context: WireContext, options: WireErrorOp
   };
 }
 
+const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+
 export const openaiWire: VendorWire = {
   vendor: "openai",
+  basePath: "/v1",
+  route(pathname) {
+    if (pathname === "/v1/chat/completions") return {};
+    // Azure names the deployment in the path; it stands for the model.
+    const azure = AZURE_PATH.exec(pathname);
+    return azure === null ? undefined : { model: decodeURIComponent(azure[1]) };
+  },
   contentTypes: { json: JSON_CONTENT_TYPE, stream: STREAM_CONTENT_TYPE },
   isStream: (body) => body.stream === true,
   promptOf: (body) => promptOfMessages(body.messages),

@@ -16,7 +16,7 @@ import { DEFAULT_FIXTURES_DIR, fixtureResponse, loadFixture } from "./fixtures.j
 import { geminiWire } from "./gemini-wire.js";
 import { ollamaWire } from "./ollama-wire.js";
 import { openaiWire } from "./openai-wire.js";
-import type { VendorWire, WireContext } from "./wire.js";
+import type { VendorWire, WireContext, WireRoute } from "./wire.js";
 
 /** One vendor request as the simulator saw it. Secret headers are stored as "[redacted:<length>]". */
 export interface RecordedRequest {
@@ -64,26 +64,23 @@ export interface SimulatorOptions {
   logger?: Logger;
 }
 
+/** One wire per vendor the provider registry names: a registry entry with a new wire fails to compile here. */
 const WIRES: Record<Vendor, VendorWire> = { openai: openaiWire, anthropic: anthropicWire, gemini: geminiWire, ollama: ollamaWire };
+const WIRE_LIST = Object.values(WIRES);
 const SECRET_HEADERS = new Set(["authorization", "x-api-key", "api-key", "x-goog-api-key"]);
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-interface Route {
-  vendor: Vendor;
-  /** Model named by the path (Azure deployment, Gemini model). */
-  model?: string;
-  pathStream?: boolean;
+interface Route extends WireRoute {
+  wire: VendorWire;
 }
 
+/** The wire whose endpoint `pathname` is (the vendors' paths do not collide). */
 function routeOf(method: string | undefined, pathname: string): Route | undefined {
   if (method !== "POST") return undefined;
-  if (pathname === "/v1/chat/completions") return { vendor: "openai" };
-  if (pathname === "/v1/messages") return { vendor: "anthropic" };
-  if (pathname === "/api/chat") return { vendor: "ollama" };
-  const azure = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(pathname);
-  if (azure) return { vendor: "openai", model: decodeURIComponent(azure[1]) };
-  const gemini = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
-  if (gemini) return { vendor: "gemini", model: decodeURIComponent(gemini[1]), pathStream: gemini[2] === "streamGenerateContent" };
+  for (const wire of WIRE_LIST) {
+    const route = wire.route(pathname);
+    if (route !== undefined) return { ...route, wire };
+  }
   return undefined;
 }
 
@@ -193,7 +190,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.end(JSON.stringify({ error: `simulator: no vendor route for ${req.method} ${url.pathname}` }));
       return;
     }
-    const wire = WIRES[route.vendor];
+    const wire = route.wire;
     let body: Record<string, unknown> = {};
     let parseError = false;
     try {
@@ -208,7 +205,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (keyInQuery) url.searchParams.set("key", "[redacted]");
     const entry: RecordedRequest = {
       id: requests.length + 1,
-      vendor: route.vendor,
+      vendor: wire.vendor,
       method: req.method ?? "POST",
       path: `${url.pathname}${url.search}`,
       model,
@@ -231,7 +228,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ids: createIdSource(entry.id),
       receivedAt: entry.receivedAt,
     };
-    await respond(exchange, wire, context, rules.take(route.vendor, model), parseError);
+    await respond(exchange, wire, context, rules.take(wire.vendor, model), parseError);
   }
 
   const server = http.createServer({ noDelay: true }, (req, res) => {
@@ -262,7 +259,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     baseUrl(vendor) {
-      return vendor === "openai" ? `${url}/v1` : vendor === "gemini" ? `${url}/v1beta` : url;
+      return `${url}${WIRES[vendor].basePath}`;
     },
     program: target.program,
     setDefault: target.setDefault,

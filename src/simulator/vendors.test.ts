@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { providerEntry, providerKinds, providerRegistry } from "../providers/registry.js";
+import { createTestCall } from "../providers/http/test-support/create-test-call.js";
 import type { Simulator } from "./server.js";
 import { startSimulator } from "./server.js";
 import { call, fixtureText, keyPaths, missingFrom, parseNdjson, parseSse, payloadPaths } from "./test-helpers.js";
@@ -181,6 +183,25 @@ describe("Ollama", () => {
     const toolLines = stream.filter((line) => (line.message as { tool_calls?: unknown }).tool_calls !== undefined);
     expect(toolLines).toHaveLength(1);
     expect(toolLines[0].done).toBe(false);
+  });
+});
+
+describe("every provider kind with a simulator wire", () => {
+  const simulated = providerKinds.flatMap((kind) => {
+    const wire = providerRegistry[kind].simulatorWire;
+    return wire === undefined ? [] : [{ kind, wire }];
+  });
+
+  it.each(simulated)("answers the $kind adapter on the $wire wire at that wire's base URL", async ({ kind, wire }) => {
+    const settings = { name: kind, kind, baseUrl: simulator.baseUrl(wire), apiKey: "sim-key", headers: {}, maxConnections: 1 };
+    const adapter = await providerEntry(kind).create(settings);
+    try {
+      const result = await adapter.complete(createTestCall({ vendorModel: `model-for-${kind}` }), new AbortController().signal);
+      expect(result.text).toBe("You said: Hello there");
+    } finally {
+      await adapter.close();
+    }
+    expect(simulator.requests.map((request) => request.vendor)).toEqual([wire]);
   });
 });
 

@@ -48,8 +48,20 @@ export interface WireRejection {
   errorType?: string;
 }
 
+/** What a vendor's request path says beyond which vendor it is for. */
+export interface WireRoute {
+  /** The model, when the path names it (Azure deployment, Gemini model). */
+  model?: string;
+  /** Whether the path asks for a stream (Gemini's `streamGenerateContent`). */
+  pathStream?: boolean;
+}
+
 export interface VendorWire {
   readonly vendor: Vendor;
+  /** The path under the server root that a client's base URL for this vendor ends with (OpenAI: "/v1"). */
+  readonly basePath: string;
+  /** This vendor's route for a POST to `pathname`; undefined when the path is not one of its endpoints. */
+  route(pathname: string): WireRoute | undefined;
   /** Whether the request asks for a stream (vendor defaults differ: Ollama streams unless told not to). */
   isStream(body: Record<string, unknown>, pathStream: boolean | undefined): boolean;
   promptOf(body: Record<string, unknown>): PromptText;

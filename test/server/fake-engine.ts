@@ -14,7 +14,6 @@ import type {
   RouteRecord,
 } from "../../src/gateway/types.js";
 import { GatewayError } from "../../src/gateway/types.js";
-import type { CallSignal } from "../../src/providers/spec.js";
 
 export interface FakeEngine extends CompletionEngine {
   readonly calls: { request: GatewayRequest; context: CallContext }[];
@@ -47,7 +46,7 @@ function route(request: GatewayRequest): RouteRecord {
   };
 }
 
-function sleep(ms: number, signal: CallSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
@@ -66,7 +65,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
   const calls: FakeEngine["calls"] = [];
   let abortWaiters: ((reason: unknown) => void)[] = [];
 
-  const watchAbort = (signal: CallSignal): void => {
+  const watchAbort = (signal: AbortSignal): void => {
     signal.addEventListener(
       "abort",
       () => {
@@ -78,7 +77,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
     );
   };
 
-  const misbehave = async (request: GatewayRequest, signal: CallSignal): Promise<void> => {
+  const misbehave = async (request: GatewayRequest, signal: AbortSignal): Promise<void> => {
     if (request.model.startsWith("fail:")) {
       const reason = request.model.slice("fail:".length) as ErrorReason;
       throw new GatewayError(reason, `fake failure ${reason}`, {

@@ -6,7 +6,6 @@ import { anthropicErrorFromResponse } from "./anthropic-error.js";
 import { buildAnthropicRequest } from "./build-anthropic-request.js";
 import { parseAnthropicResponse } from "./parse-anthropic-response.js";
 import { parseAnthropicStream } from "./parse-anthropic-stream.js";
-import type { CallSignal } from "../call-signal.js";
 
 /** The API version every request pins; the Messages API refuses requests without it. */
 export const anthropicVersion = "2023-06-01";
@@ -35,7 +34,7 @@ export function createAnthropicAdapter(
     };
   }
 
-  async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: CallSignal) {
+  async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
     const response = await client.request({
       path: "/v1/messages",
       method: "POST",
@@ -53,13 +52,13 @@ export function createAnthropicAdapter(
   return {
     kind: "anthropic",
 
-    async complete(call: ModelCall, signal: CallSignal): Promise<CompleteResult> {
+    async complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
       const request = buildAnthropicRequest(call, false);
       const response = await send(call, request.body, false, signal);
       return parseAnthropicResponse(await response.text(), request.warnings);
     },
 
-    async *stream(call: ModelCall, signal: CallSignal): AsyncGenerator<StreamPart, void, undefined> {
+    async *stream(call: ModelCall, signal: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
       const request = buildAnthropicRequest(call, true);
       for (const warning of request.warnings) yield { type: "warning", warning };
       const response = await send(call, request.body, true, signal);

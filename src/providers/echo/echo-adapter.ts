@@ -1,6 +1,5 @@
 import { collectStream } from "../http/stream-to-result.js";
 import { ProviderError, type ChatMessage, type ModelCall, type ProviderAdapter, type StreamPart } from "../spec.js";
-import type { CallSignal } from "../call-signal.js";
 
 function wordsOf(text: string): string[] {
   return text.split(/\s+/).filter((word) => word !== "");
@@ -16,11 +15,11 @@ function wordDelayMs(vendorModel: string): number {
   return match?.[1] === undefined ? 0 : Number(match[1]);
 }
 
-function canceled(signal: CallSignal): ProviderError {
+function canceled(signal: AbortSignal): ProviderError {
   return new ProviderError("canceled", "The call was canceled by the caller.", { cause: signal.reason });
 }
 
-function sleep(ms: number, signal: CallSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(canceled(signal));
@@ -47,7 +46,7 @@ function sleep(ms: number, signal: CallSignal): Promise<void> {
  * abort signal is honoured at once, also during the wait.
  */
 export function createEchoAdapter(): ProviderAdapter {
-  async function* stream(call: ModelCall, signal: CallSignal): AsyncGenerator<StreamPart, void, undefined> {
+  async function* stream(call: ModelCall, signal: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
     if (signal.aborted) throw canceled(signal);
     const lastUser = [...call.messages].reverse().find((message) => message.role === "user");
     const words = lastUser === undefined ? [] : wordsOf(textOf(lastUser));

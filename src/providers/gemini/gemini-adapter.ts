@@ -6,7 +6,6 @@ import type { CompleteResult, ModelCall, ProviderAdapter, ProviderSettings, Stre
 import { buildGeminiRequest } from "./build-gemini-request.js";
 import { geminiErrorFromResponse } from "./gemini-error.js";
 import { parseGeminiStream } from "./parse-gemini-stream.js";
-import type { CallSignal } from "../call-signal.js";
 
 /**
  * Creates the adapter for the Gemini API (baseUrl like
@@ -20,7 +19,7 @@ export function createGeminiAdapter(settings: ProviderSettings, options: { clien
   const client =
     options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
 
-  async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: CallSignal) {
+  async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
     const model = encodeURIComponent(call.vendorModel.replace(/^models\//, ""));
     const response = await client.request({
       path: stream ? `/models/${model}:streamGenerateContent?alt=sse` : `/models/${model}:generateContent`,
@@ -44,7 +43,7 @@ export function createGeminiAdapter(settings: ProviderSettings, options: { clien
   return {
     kind: "gemini",
 
-    async complete(call: ModelCall, signal: CallSignal): Promise<CompleteResult> {
+    async complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
       const request = buildGeminiRequest(call);
       const response = await send(call, request.body, false, signal);
       const bodyText = await response.text();
@@ -59,7 +58,7 @@ export function createGeminiAdapter(settings: ProviderSettings, options: { clien
       return { ...result, warnings: request.warnings };
     },
 
-    async *stream(call: ModelCall, signal: CallSignal): AsyncGenerator<StreamPart, void, undefined> {
+    async *stream(call: ModelCall, signal: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
       const request = buildGeminiRequest(call);
       for (const warning of request.warnings) yield { type: "warning", warning };
       const response = await send(call, request.body, true, signal);

@@ -1,10 +1,9 @@
 import { ProviderError } from "../spec.js";
-import type { CallSignal } from "../call-signal.js";
 
 /** The signals a request runs under, so an abort can be attributed to the caller or to a time limit. */
 export interface AbortSources {
   /** The caller's signal: its abort means the caller gave up (`canceled`). */
-  caller: CallSignal;
+  caller: AbortSignal;
   /** Set when the attempt's total time limit is spent (`timeout`). */
   total?: { readonly aborted: boolean };
 }

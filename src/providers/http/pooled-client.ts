@@ -3,7 +3,6 @@ import type { AttemptTimeouts } from "../spec.js";
 import { joinUrlPath } from "./join-url-path.js";
 import { toProviderError, type AbortSources } from "./network-error.js";
 import { UpstreamExchange, type ResponseHead } from "./upstream-exchange.js";
-import type { CallSignal } from "../call-signal.js";
 
 /** One upstream HTTP response. `body` and `text()` each consume the body: use one of them, once. */
 export interface UpstreamResponse {
@@ -22,7 +21,7 @@ export interface PooledRequestOptions {
   headers: Record<string, string>;
   body?: string;
   /** The caller's signal: aborting it aborts the upstream request (`canceled`). */
-  signal: CallSignal;
+  signal: AbortSignal;
   timeouts: AttemptTimeouts;
 }
 
@@ -58,18 +57,9 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
 }
 
 /**
- * Creates a pooled HTTP client for one base URL: an undici `Pool` with keep-alive and at most
- * `maxConnections` sockets. Per request, `firstTokenMs` bounds the wait for headers, `idleMs` the gap
- * between body chunks and `totalMs` the whole exchange (body included); the caller's signal and the
- * total limit both abort the exchange (upstream-exchange.ts), and the caller is checked first so a
- * cancel is never mistaken for a timeout. Why a pool and not global `fetch`: a bounded pool per deployment is what the
- * `maxConnections` setting promises, and early-exit from a body must destroy the socket instead of
- * draining it (an abandoned LLM stream can run for minutes).
- */
-/**
  * One response. A class, so that `headers` is a getter on the prototype: a getter in an object literal
- * is made afresh for every object, and on Node 20 such objects outlived the young generation (see
- * call-scope.ts). A WHATWG Headers is costly to build and only error paths read it (Retry-After, vendor
+ * is made afresh for every object, and on Node 20 such per-call objects outlived the young generation.
+ * A WHATWG Headers is costly to build and only error paths read it (Retry-After, vendor
  * ids): it is built on first use.
  */
 class PooledResponse implements UpstreamResponse {
@@ -96,6 +86,15 @@ class PooledResponse implements UpstreamResponse {
 /** Paths with query per pool are few (one per endpoint and model); past this many the cache starts over. */
 const maxCachedPaths = 256;
 
+/**
+ * Creates a pooled HTTP client for one base URL: an undici `Pool` with keep-alive and at most
+ * `maxConnections` sockets. Per request, `firstTokenMs` bounds the wait for headers, `idleMs` the gap
+ * between body chunks and `totalMs` the whole exchange (body included); the caller's signal and the
+ * total limit both abort the exchange (upstream-exchange.ts), and the caller is checked first so a
+ * cancel is never mistaken for a timeout. Why a pool and not global `fetch`: a bounded pool per deployment is what the
+ * `maxConnections` setting promises, and early-exit from a body must destroy the socket instead of
+ * draining it (an abandoned LLM stream can run for minutes).
+ */
 export function createPooledClient(options: PooledClientOptions): PooledClient {
   const base = joinUrlPath(options.baseUrl, "/");
   // joinUrlPath parses URLs and queries: a few microseconds we need not pay on every request.

@@ -1,12 +1,11 @@
 import { ProviderError } from "../spec.js";
 import { toProviderError } from "./network-error.js";
-import type { CallSignal } from "../call-signal.js";
 
 export interface ReadChunksOptions {
   /** Longest allowed gap between two chunks; a longer silence throws `ProviderError("timeout")`. */
   idleMs: number;
   /** The caller's signal; its abort throws `ProviderError("canceled")` at once. */
-  signal: CallSignal;
+  signal: AbortSignal;
 }
 
 /**
@@ -51,7 +50,7 @@ const maxTimerMs = 2_147_483_647;
  * the upstream being idle.
  */
 class ChunkWatch implements EventListenerObject {
-  private readonly signal: CallSignal;
+  private readonly signal: AbortSignal;
   private readonly idleMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pending: { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
@@ -115,6 +114,6 @@ class ChunkWatch implements EventListenerObject {
   }
 }
 
-function canceled(signal: CallSignal): ProviderError {
+function canceled(signal: AbortSignal): ProviderError {
   return new ProviderError("canceled", "The call was canceled by the caller.", { cause: signal.reason });
 }

@@ -15,7 +15,6 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import type { CallSignal } from "../call-signal.js";
 
 /** Status and headers of a response, as undici parsed them (lower-case names). */
 export interface ResponseHead {
@@ -59,7 +58,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
   private failed = false;
   private reader: PendingRead | undefined;
 
-  constructor(private readonly caller: CallSignal) {
+  constructor(private readonly caller: AbortSignal) {
     this.head = new Promise<ResponseHead>((resolve, reject) => {
       this.resolveHead = resolve;
       this.rejectHead = reject;

@@ -6,7 +6,6 @@ import type { CompleteResult, ModelCall, ProviderAdapter, ProviderSettings, Stre
 import { buildOllamaRequest } from "./build-ollama-request.js";
 import { ollamaErrorFromResponse } from "./ollama-error.js";
 import { parseOllamaStream } from "./parse-ollama-stream.js";
-import type { CallSignal } from "../call-signal.js";
 
 /**
  * Creates the adapter for Ollama's native chat API (`POST ${baseUrl}/api/chat`, baseUrl like
@@ -20,7 +19,7 @@ export function createOllamaAdapter(settings: ProviderSettings, options: { clien
   const client =
     options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
 
-  async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: CallSignal) {
+  async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
     const response = await client.request({
       path: "/api/chat",
       method: "POST",
@@ -43,7 +42,7 @@ export function createOllamaAdapter(settings: ProviderSettings, options: { clien
   return {
     kind: "ollama",
 
-    async complete(call: ModelCall, signal: CallSignal): Promise<CompleteResult> {
+    async complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
       const request = buildOllamaRequest(call, false);
       const response = await send(call, request.body, false, signal);
       const bodyText = await response.text();
@@ -58,7 +57,7 @@ export function createOllamaAdapter(settings: ProviderSettings, options: { clien
       return { ...result, warnings: request.warnings };
     },
 
-    async *stream(call: ModelCall, signal: CallSignal): AsyncGenerator<StreamPart, void, undefined> {
+    async *stream(call: ModelCall, signal: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
       const request = buildOllamaRequest(call, true);
       for (const warning of request.warnings) yield { type: "warning", warning };
       const response = await send(call, request.body, true, signal);

@@ -7,7 +7,6 @@ import { buildOpenAIRequest } from "./build-openai-request.js";
 import { createOpenAIError } from "./openai-error.js";
 import { parseOpenAIResponse } from "./parse-openai-response.js";
 import { parseOpenAIStream } from "./parse-openai-stream.js";
-import type { CallSignal } from "../call-signal.js";
 
 /** What differs between servers that speak the Chat Completions wire. */
 export interface OpenAIChatAdapterConfig {
@@ -38,7 +37,7 @@ function requestHeaders(config: OpenAIChatAdapterConfig, call: ModelCall, stream
 export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): ProviderAdapter {
   const { client } = config;
 
-  async function send(call: ModelCall, signal: CallSignal, body: Record<string, unknown>, stream: boolean) {
+  async function send(call: ModelCall, signal: AbortSignal, body: Record<string, unknown>, stream: boolean) {
     const response = await client.request({
       path: config.path(call),
       method: "POST",
@@ -54,7 +53,7 @@ export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): Provid
     return response;
   }
 
-  async function complete(call: ModelCall, signal: CallSignal): Promise<CompleteResult> {
+  async function complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
     const { body, warnings } = buildOpenAIRequest(call, { stream: false, maxTokensField: config.maxTokensField });
     const response = await send(call, signal, body, false);
     let text: string;
@@ -66,7 +65,7 @@ export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): Provid
     return parseOpenAIResponse(text, warnings);
   }
 
-  async function* stream(call: ModelCall, signal: CallSignal): AsyncGenerator<StreamPart, void, undefined> {
+  async function* stream(call: ModelCall, signal: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
     const { body, warnings } = buildOpenAIRequest(call, { stream: true, maxTokensField: config.maxTokensField });
     for (const warning of warnings) yield { type: "warning", warning };
     const response = await send(call, signal, body, true);
