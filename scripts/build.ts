@@ -1,25 +1,22 @@
 /**
  * The production build: `npm run build` bundles `src/main.ts` with esbuild into `dist/modelgate.mjs`
- * (what `bin/modelgate.mjs`, `npm start` and the benchmark run), so a production gateway does not
- * compile TypeScript through a loader at start. Measured on the bench config (idle RSS 2 s after
- * start, see docs/benchmarks.md): ~133 MiB through tsx, ~85 MiB bundled with node_modules left
- * external, ~73 MiB with everything below.
+ * (what `bin/modelgate.mjs`, `npm start` and the benchmark run), so a production gateway starts without
+ * compiling TypeScript through a loader, and in less memory (figures: docs/benchmarks.md, "Memory").
  *
  * - node_modules are bundled too: importing a CommonJS package from ESM makes Node load its CJS lexer
- *   and keep every package's full source (comments included) in memory, which cost ~8 MiB more.
- * - Code splitting keeps dynamic imports lazy: gpt-tokenizer (2.7 MB), the simulator and the engine's
- *   adapters stay in `dist/chunks/` until first imported, instead of being parsed at start.
+ *   and keep every package's full source (comments included) in memory.
+ * - Code splitting keeps dynamic imports lazy: gpt-tokenizer, the simulator and the engine's adapters
+ *   stay in `dist/chunks/` until first imported, instead of being parsed at start.
  * - Whitespace and syntax are minified, identifiers are not (stack traces keep their names; the source
  *   map beside each file maps lines back). Stripping comments also keeps every source one-byte: a
  *   single non-Latin-1 character in a comment makes V8 hold the whole file as UTF-16.
  * - undici is reduced to the `Pool` that src/providers/http/pooled-client.ts uses (see `undiciPoolOnly`).
- * - Left external: esbuild (a native binary, imported only when the playground page is first built)
- *   and @grpc/proto-loader (grpc-js requires it only to serve channelz or ORCA, which we do not).
- *   Both are resolved from node_modules at run time, so dist/ runs from inside this checkout.
- *   pino's worker transports and grpc-js's channelz proto loading use `__dirname` and do not work
- *   bundled; modelgate uses neither (pretty logs run pino-pretty in-process, see the logger).
+ * - esbuild is left external (a native binary, imported only when the playground page is first built)
+ *   and resolved from node_modules at run time, so dist/ runs from inside this checkout. pino's worker
+ *   transports use `__dirname` and do not work bundled; modelgate does not use them (pretty logs run
+ *   pino-pretty in-process, see the logger).
  *
- * Run: `npm run build` (or `npx tsx scripts/build.ts [--outdir DIR]`); it takes under a second.
+ * Run: `npm run build` (or `npx tsx scripts/build.ts [--outdir DIR]`).
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -32,11 +29,10 @@ const repositoryDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const defaultOutdir = path.join(repositoryDirectory, "dist");
 
 /**
- * undici's index loads every part of undici (fetch, cache, mocks, WebSocket, EventSource: ~715 kB of
- * source, ~3 MiB of heap) and has no exports map, so the bundle imports only the `Pool` and the request
- * API that the index would have mixed into `Dispatcher.prototype`, exactly as the index does
- * (undici@7.30.2 index.js: `Object.assign(Dispatcher.prototype, api)`). Saves ~1.3 MiB idle RSS. If an
- * undici upgrade moves these files the build fails; if it changes what the index sets up, the bench
+ * undici's index loads every part of undici (fetch, cache, mocks, WebSocket, EventSource) and has no
+ * exports map, so the bundle imports only the `Pool` and the request API that the index would have mixed
+ * into `Dispatcher.prototype`, exactly as the index does (`Object.assign(Dispatcher.prototype, api)`).
+ * If an undici upgrade moves these files the build fails; if it changes what the index sets up, the bench
  * smoke (which calls the mock upstream through the bundle) fails.
  */
 const undiciPoolOnly: Plugin = {
@@ -80,7 +76,7 @@ export async function bundleForNode(options: BundleOptions): Promise<Metafile> {
     target: "node20",
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
-    external: ["esbuild", "@grpc/proto-loader"],
+    external: ["esbuild"],
     plugins: [undiciPoolOnly],
     minifyWhitespace: true,
     minifySyntax: true,

@@ -303,7 +303,7 @@ export function writeReport(result: BenchResult, jsonFile: string): void {
     skipped.length > 0 ? `Lanes not run: ${skipped.map((entry) => `**${entry.gateway}** (${entry.status})`).join("; ")}.\n` : "",
     "![added latency, added time to first token and capacity per target](results/chart.png)",
     "",
-    "## Targets (issue 6), judged on this run",
+    "## Targets, judged on this run",
     "",
     table(["target", "goal", "measured (median)", "verdict"], targetRows(result)),
     "",

@@ -5,7 +5,7 @@
  * are errors, because a typo in a gateway config should never be silently ignored.
  */
 // A namespace import (zod 4's documented form) lets the bundler keep only the parts of zod used here;
-// `import { z }` kept all of it, locales and JSON Schema included: ~2.4 MiB more idle RSS in dist/.
+// `import { z }` keeps all of it, locales and JSON Schema included.
 import * as z from "zod";
 import { providerKinds } from "../providers/registry.js";
 
@@ -134,7 +134,7 @@ export const serverSchema = z
     shutdownGraceMs: nonNegativeInt.default(10_000),
     /**
      * After this long with an idle event loop, the young generation's memory goes back to the OS
-     * (src/server/idle-memory-release.ts, which says what it gives and costs); 0, the default, turns it off.
+     * (src/server/idle-memory-release.ts); 0, the default, turns it off.
      */
     releaseIdleMemoryAfterMs: nonNegativeInt.default(0),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -22,8 +22,8 @@ let buildsRunning = 0;
 
 /**
  * Reads and bundles every asset; rejects when esbuild reports an error. Once no build is running, the
- * esbuild service process is stopped: left running it kept ~30 MiB of RSS in the gateway's process tree
- * for the rest of its life, for a page built once.
+ * esbuild service process is stopped: left running, it would hold its memory in the gateway's process
+ * tree for the rest of the gateway's life, for a page built once.
  */
 export async function buildPlaygroundAssets(): Promise<PlaygroundAssets> {
   const esbuild = await import("esbuild");

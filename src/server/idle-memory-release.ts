@@ -1,37 +1,11 @@
 /**
- * Gives the young generation's memory back to the operating system once the gateway has been idle for
- * a while (`server.releaseIdleMemoryAfterMs`). Off by default: it trades CPU after an idle period for
- * memory during it (below), a trade for deployments short of memory.
- *
- * Why it is needed: under traffic V8 grows its young generation to two semi-spaces of
- * `--max-semi-space-size` (2 × 16 MiB with the `modelgate` command) and keeps those pages committed.
- * V8 shrinks it only at the end of a garbage collection that runs while the allocation rate is low, and
- * an idle Node process runs no collection at all: a browser tells V8 when it is idle, Node does not. So
- * a gateway that served a burst an hour ago still holds the burst's young generation. A young-generation
- * collection (a scavenge) on an idle heap copies almost nothing (1–5 ms, test/build/idle-memory-release
- * .test.ts logs it), and it lets V8 shrink the young generation from 32 MiB to 1 MiB.
- *
- * What that gives back differs by Node (`npx tsx bench/memory/memory-phases.ts`, its last line): on
- * Node 20, ~31 MiB of RSS. Node 22 and 24 keep the freed pages in V8's page pool, so their RSS stays;
- * only a last-resort collection (`gc({ type: "major", flavor: "last-resort" })`) releases the pool, and
- * on Node 24 it paused the gateway ~140 ms to give back ~63 MiB, too long a pause to take unasked
- * (bench/memory/idle-collection.mjs shows the same without the gateway).
- *
- * What it costs: V8 then regrows the young generation from 1 MiB under the next traffic, and until it
- * has, it collects more often. `npx tsx bench/memory/after-idle.ts` (the same gateway with and without
- * the release, 8 s idle, then 300 calls one at a time and 2 s at c=8, six cycles; four runs on Node 20
- * and 24): CPU per call 1–27 % higher (most runs 7–14 %), p50 one at a time 0.04–0.11 ms higher; by
- * the end of the 2 s burst RSS is back where it was without the release.
- *
- * Only the young generation, and only when idle: the event loop must have been busy less than
- * `idleUtilization` of every check for `idleMs`, so no call waits behind the collection (a call that
- * arrives during it waits for a scavenge of an empty heap). V8's own memory reducer, which would trim
- * the old generation, does not run in an idle Node process either: it keeps finding the allocation rate
- * of the last burst (`--trace-memory-reducer`: "high alloc" every 8 s for 90 s on Node 24).
- *
- * Needs `globalThis.gc`, which node exposes with `--expose-gc`; the `modelgate` command and `npm start`
- * pass it (bin/modelgate.mjs). Without it, a release the config asks for stays off, and the gateway
- * says so once at start.
+ * Gives the young generation's memory back to the OS once the event loop has been idle for
+ * `server.releaseIdleMemoryAfterMs`. V8 shrinks the young generation only at the end of a collection,
+ * and an idle Node process runs none, so the gateway runs one young-generation collection (a scavenge
+ * of a nearly empty heap) when idle. Off by default: the next traffic pays CPU while V8 regrows it.
+ * Needs `--expose-gc`, which the `modelgate` command and `npm start` pass; without it the release stays
+ * off and the gateway says so at start. What it gives and costs per Node: docs/benchmarks.md, "Idle
+ * memory release".
  */
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
@@ -68,11 +42,9 @@ export interface IdleMemoryRelease {
 const smallYoungGenerationBytes = 4 * 1024 * 1024;
 /**
  * V8 shrinks the young generation only when the allocation rate it measured since the previous
- * collection is low. A collection soon after another one measures the burst and shrinks nothing, so
- * each attempt waits `idleMs` after the previous one: on Node 20 and 24 a collection 5 s after the
- * previous one shrank it every time, one 1 s after never (bench/memory/idle-collection.mjs). A few
- * attempts per idle period, then none until traffic returns, so a V8 that never shrinks costs a few
- * scavenges per idle period and no more.
+ * collection is low; a collection soon after another one measures the burst and shrinks nothing. So each
+ * attempt waits `idleMs` after the previous one, and a few attempts per idle period, then none until
+ * traffic returns, bound what a V8 that never shrinks costs.
  */
 const attemptsPerIdlePeriod = 3;
 

@@ -5,8 +5,8 @@
  *
  * Why not a plain array with `push` and `splice`: at a thousand requests per second a 30 s window holds
  * tens of thousands of events, and every regrowth or compaction of such an array allocates a new
- * backing store that outlives the next young-generation GC. Measured on the gateway: ~1.8 MB promoted per
- * scavenge, 7–11 ms pauses every ~150 ms under load, which was most of its p99. A ring reuses its memory.
+ * backing store that outlives the next young-generation GC, lengthening every pause under load. A ring
+ * reuses its memory.
  *
  * Timestamps must be pushed in non-decreasing order (they come from one clock); pruning relies on it.
  */

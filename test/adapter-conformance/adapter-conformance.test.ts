@@ -1,21 +1,17 @@
 /**
- * One conformance suite run against every HTTP adapter over real sockets to the vendor simulators
- * (Hono's common.case idea): the same behaviour is programmed into each vendor's simulator and the
- * normalised result must be the same. Where a vendor cannot do something, `skips` says so with the
- * reason, instead of the test quietly passing. Today every adapter passes every case, so the lists are
- * empty; a new adapter or case that cannot pass adds its entry here, with the reason.
+ * One conformance suite run against every vendor kind in the provider registry, over real sockets to
+ * the simulator wire the registry names for it (Hono's common.case idea): the same behaviour is
+ * programmed into each wire and the normalised result must be the same. The list of adapters comes from
+ * the registry, so a new kind runs the suite without anyone adding it here. Where a kind cannot do
+ * something, `skipsByKind` says so with the reason, instead of the test quietly passing; a kind that
+ * calls no upstream, and so has no wire, is listed in `withoutUpstream` with its reason. Today every
+ * adapter passes every case, so `skipsByKind` is empty.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAnthropicAdapter } from "../../src/providers/anthropic/anthropic-adapter.js";
-import { createGeminiAdapter } from "../../src/providers/gemini/gemini-adapter.js";
 import { collectStream } from "../../src/providers/http/stream-to-result.js";
-import { createOllamaAdapter } from "../../src/providers/ollama/ollama-adapter.js";
-import { createOpenAICompatibleAdapter } from "../../src/providers/openai-compatible/openai-compatible-adapter.js";
-import { createOpenAIAdapter } from "../../src/providers/openai/openai-adapter.js";
+import { providerKinds, providerRegistry, type ProviderKind } from "../../src/providers/registry.js";
 import { ProviderError, type ModelCall, type ProviderAdapter, type ProviderSettings, type StreamPart } from "../../src/providers/spec.js";
 import { startSimulator, type SimBehavior, type Simulator, type Vendor } from "../../src/simulator/index.js";
-
-type Factory = (settings: ProviderSettings) => ProviderAdapter;
 
 type CaseName =
   | "part-order"
@@ -33,52 +29,40 @@ type CaseName =
 interface AdapterCase {
   name: string;
   vendor: Vendor;
-  kind: ProviderSettings["kind"];
-  factory: Factory;
+  kind: ProviderKind;
   /** Extra settings, e.g. Azure mode; `root` uses the simulator's root URL instead of the vendor's. */
   extra?: Partial<ProviderSettings> & { root?: boolean };
   skips: Partial<Record<CaseName, string>>;
 }
 
-const adapters: AdapterCase[] = [
-  { name: "openai", vendor: "openai", kind: "openai", factory: createOpenAIAdapter, skips: {} },
-  {
-    name: "openai-compatible",
-    vendor: "openai",
-    kind: "openai-compatible",
-    factory: createOpenAICompatibleAdapter,
-    skips: {},
-  },
-  {
-    name: "openai-compatible (Azure mode)",
-    vendor: "openai",
-    kind: "openai-compatible",
-    factory: createOpenAICompatibleAdapter,
-    extra: { azureApiVersion: "2024-10-21", root: true },
-    skips: {},
-  },
-  {
-    name: "anthropic",
-    vendor: "anthropic",
-    kind: "anthropic",
-    factory: createAnthropicAdapter,
-    skips: {},
-  },
-  {
-    name: "gemini",
-    vendor: "gemini",
-    kind: "gemini",
-    factory: createGeminiAdapter,
-    skips: {},
-  },
-  {
-    name: "ollama",
-    vendor: "ollama",
-    kind: "ollama",
-    factory: createOllamaAdapter,
-    skips: {},
-  },
-];
+/** Kinds with no simulator wire, and why they cannot run the suite. */
+const withoutUpstream: Partial<Record<ProviderKind, string>> = {
+  echo: "answers in process and calls no upstream, so there is no wire to program",
+};
+
+/** Cases a kind cannot pass, with the reason. */
+const skipsByKind: Partial<Record<ProviderKind, Partial<Record<CaseName, string>>>> = {};
+
+/** Settings variants run as cases of their own, beside the kind's plain case. */
+const variants: Partial<Record<ProviderKind, { name: string; extra: AdapterCase["extra"] }[]>> = {
+  "openai-compatible": [{ name: "openai-compatible (Azure mode)", extra: { azureApiVersion: "2024-10-21", root: true } }],
+};
+
+const adapters: AdapterCase[] = providerKinds.flatMap((kind) => {
+  const vendor = providerRegistry[kind].simulatorWire;
+  if (vendor === undefined) return [];
+  const skips = skipsByKind[kind] ?? {};
+  return [{ name: kind, vendor, kind, skips }, ...(variants[kind] ?? []).map((variant) => ({ ...variant, vendor, kind, skips }))];
+});
+
+describe("adapter conformance coverage", () => {
+  it("runs every registered kind that has a simulator wire, and names the reason for every kind without one", () => {
+    for (const kind of providerKinds) {
+      const hasWire = providerRegistry[kind].simulatorWire !== undefined;
+      expect({ kind, listedWithoutUpstream: withoutUpstream[kind] !== undefined }).toEqual({ kind, listedWithoutUpstream: !hasWire });
+    }
+  });
+});
 
 const tools: ModelCall["tools"] = [
   { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "number" } } } },
@@ -134,8 +118,8 @@ for (const adapterCase of adapters) {
     /** A model name unique to each test, so programmed rules never leak between tests. */
     let model = "";
 
-    beforeAll(() => {
-      adapter = adapterCase.factory({
+    beforeAll(async () => {
+      adapter = await providerRegistry[adapterCase.kind].create({
         name: adapterCase.name,
         kind: adapterCase.kind,
         baseUrl: adapterCase.extra?.root === true ? sim.url : sim.baseUrl(adapterCase.vendor),

@@ -71,12 +71,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
   }
 
   /**
-   * Aborts the exchange if it is not over within `totalMs`; the timer is cleared when it settles.
-   * The timer calls a module function with the exchange as its argument, and settling clears it: no
-   * closure per request. On Node 24 a per-request closure stored on the exchange (an `onSettled`
-   * callback that cleared the timer) kept each call's objects alive through the next scavenges: ~0.6 MB
-   * copied per scavenge and 3-4 ms pauses every ~200 calls one at a time, against ~10-30 KB and under
-   * 1 ms without it (bench/gc/gateway-gc-trace.ts). Node 20 showed no difference.
+   * Aborts the exchange if it is not over within `totalMs`; settling clears the timer. The timer calls a
+   * module function with the exchange as its argument rather than a closure: on Node 24 a per-request
+   * closure stored on the exchange kept each call's objects alive through later scavenges
+   * (docs/benchmarks.md, third pass).
    */
   limitTotal(totalMs: number): void {
     this.totalTimer = setTimeout(abortForTotalLimit, totalMs, this);
