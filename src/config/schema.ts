@@ -8,6 +8,7 @@
 // `import { z }` keeps all of it, locales and JSON Schema included.
 import * as z from "zod";
 import { providerKinds } from "../providers/registry.js";
+import { defaultConnectionLimits } from "./connection-limits.js";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -127,6 +128,22 @@ export const serverSchema = z
       .object({ allowedOrigins: z.array(z.string()).default([]) })
       .strict()
       .default({ allowedOrigins: [] }),
+    /** Time and size limits of every client connection (src/server/listener.ts). */
+    connections: z
+      .object({
+        headersTimeoutMs: positiveInt.default(defaultConnectionLimits.headersTimeoutMs),
+        requestTimeoutMs: positiveInt.default(defaultConnectionLimits.requestTimeoutMs),
+        keepAliveTimeoutMs: positiveInt.default(defaultConnectionLimits.keepAliveTimeoutMs),
+        idleTimeoutMs: positiveInt.default(defaultConnectionLimits.idleTimeoutMs),
+        maxConcurrentStreams: positiveInt.max(2 ** 31 - 1).default(defaultConnectionLimits.maxConcurrentStreams),
+        maxHeaderBytes: positiveInt.default(defaultConnectionLimits.maxHeaderBytes),
+      })
+      .strict()
+      .refine((limits) => limits.headersTimeoutMs <= limits.requestTimeoutMs, {
+        message: "headersTimeoutMs must not exceed requestTimeoutMs (the head is part of the request)",
+        path: ["headersTimeoutMs"],
+      })
+      .default(defaultConnectionLimits),
     maxMessageBytes: positiveInt.default(4 * 1024 * 1024),
     maxMessages: positiveInt.default(1_000),
     defaultDeadlineMs: positiveInt.default(120_000),

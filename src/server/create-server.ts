@@ -118,7 +118,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       notifyIdle();
     },
   });
-  const listener = createProtocolListener(handler);
+  const listener = createProtocolListener(handler, serverConfig.connections);
   const host = options.host ?? serverConfig.host;
   const port = await listener.listen(options.port ?? serverConfig.port, host);
   health.setAll("SERVING");

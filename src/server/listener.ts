@@ -3,10 +3,16 @@
  * grpcurl -plaintext and connect's HTTP/2 transport send). Each new connection is sniffed: if its first
  * 24 bytes are the HTTP/2 client preface it goes to an `http2` server, otherwise to an `http` server.
  * The bytes read are pushed back with `unshift` so the chosen server parses the stream from the start.
+ *
+ * Every connection is bounded in time: the request head (headersTimeoutMs, sniffing included), the
+ * whole request (requestTimeoutMs; HTTP/1.1 by Node itself, HTTP/2 per stream here), an idle HTTP/1.1
+ * keep-alive connection (keepAliveTimeoutMs) and an HTTP/2 session with no open stream (idleTimeoutMs).
+ * HTTP/2 advertises a stream cap; malformed or oversized HTTP/1.1 heads get Node's 400/431/408.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
+import { defaultConnectionLimits, type ConnectionLimits } from "../config/connection-limits.js";
 
 /** The HTTP/2 connection preface every h2 client sends first (RFC 9113 section 3.4). */
 export const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -29,27 +35,38 @@ export interface ProtocolListener {
   connectionCount(): number;
 }
 
-export interface ProtocolListenerOptions {
-  /** How long a new connection may take to send its first bytes; 10 s by default. */
-  sniffTimeoutMs?: number;
-}
-
 /** Creates the sniffing listener serving `handler` over both HTTP versions. */
-export function createProtocolListener(handler: AnyRequestHandler, options: ProtocolListenerOptions = {}): ProtocolListener {
-  const sniffTimeoutMs = options.sniffTimeoutMs ?? 10_000;
-  const http1Server = http.createServer(handler as (request: IncomingMessage, response: ServerResponse) => void);
-  const http2Server = http2.createServer(handler as (request: Http2ServerRequest, response: Http2ServerResponse) => void);
+export function createProtocolListener(handler: AnyRequestHandler, limits: ConnectionLimits = defaultConnectionLimits): ProtocolListener {
+  const http1Server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Node checks the two request timeouts on this interval; its default (30 s) would let a slow
+      // client overstay its timeout by that much.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    handler as (request: IncomingMessage, response: ServerResponse) => void,
+  );
+  const http2Server = http2.createServer(
+    { settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes } },
+    (request: Http2ServerRequest, response: Http2ServerResponse) => {
+      limitRequestTime(request, limits.requestTimeoutMs);
+      handler(request, response);
+    },
+  );
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   let accepting = true;
 
   http2Server.on("session", (session) => {
     sessions.add(session);
+    closeWhenIdle(session, limits.idleTimeoutMs);
     session.once("close", () => sessions.delete(session));
     if (!accepting) session.close();
   });
   http2Server.on("sessionError", () => undefined);
-  http1Server.on("clientError", (_error, socket) => socket.destroy());
 
   // Nagle's algorithm would hold back small frames (a gRPC trailer, the last SSE-sized chunk) waiting
   // for an ACK; a gateway's responses are latency-sensitive, so disable it as node:http does.
@@ -61,7 +78,7 @@ export function createProtocolListener(handler: AnyRequestHandler, options: Prot
 
   function sniff(socket: Socket): void {
     let buffered: Buffer = Buffer.alloc(0);
-    socket.setTimeout(sniffTimeoutMs, () => socket.destroy());
+    socket.setTimeout(limits.headersTimeoutMs, () => socket.destroy());
     const abandon = (): void => {
       socket.destroy();
     };
@@ -96,6 +113,9 @@ export function createProtocolListener(handler: AnyRequestHandler, options: Prot
         netServer.once("error", reject);
         netServer.listen(port, host, () => {
           netServer.removeListener("error", reject);
+          // The HTTP/1.1 server is fed sockets, never listens itself, and Node starts its request
+          // timeout checks (and its connection tracking) on "listening": start them with ours.
+          http1Server.emit("listening");
           resolve((netServer.address() as AddressInfo).port);
         });
       });
@@ -117,4 +137,34 @@ export function createProtocolListener(handler: AnyRequestHandler, options: Prot
     },
     connectionCount: () => sockets.size,
   };
+}
+
+/** Resets an HTTP/2 stream whose request has not fully arrived within `timeoutMs` (Node does this for HTTP/1.1). */
+function limitRequestTime(request: Http2ServerRequest, timeoutMs: number): void {
+  if (request.complete) return;
+  const timer = setTimeout(() => request.stream.close(http2.constants.NGHTTP2_CANCEL), timeoutMs);
+  timer.unref();
+  const clear = (): void => clearTimeout(timer);
+  request.once("end", clear);
+  request.stream.once("close", clear);
+}
+
+/** Closes (GOAWAY, then close) a session that has had no open stream for `idleMs`. */
+function closeWhenIdle(session: ServerHttp2Session, idleMs: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    timer = setTimeout(() => session.close(), idleMs);
+    timer.unref();
+  };
+  session.on("stream", (stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      open--;
+      if (open === 0 && !session.closed) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+  arm();
 }

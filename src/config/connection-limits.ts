@@ -1,0 +1,24 @@
+/** How long and how large a client connection may be: the limits every connection lives under (`server.connections` in the config). */
+export interface ConnectionLimits {
+  /** Until a request's head (and a new connection's first bytes) must have arrived. */
+  headersTimeoutMs: number;
+  /** Until a whole request, body included, must have arrived. */
+  requestTimeoutMs: number;
+  /** How long an HTTP/1.1 connection may wait idle for its next request. */
+  keepAliveTimeoutMs: number;
+  /** How long an HTTP/2 session may stay open without a stream. */
+  idleTimeoutMs: number;
+  /** Streams one HTTP/2 session may have open at once. */
+  maxConcurrentStreams: number;
+  /** Largest request head, in bytes. */
+  maxHeaderBytes: number;
+}
+
+export const defaultConnectionLimits: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 60_000,
+  maxConcurrentStreams: 1_000,
+  maxHeaderBytes: 16 * 1024,
+};

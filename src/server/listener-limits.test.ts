@@ -1,0 +1,158 @@
+/** The listener's connection limits, over real sockets: slow heads, slow bodies, idle sessions, stream caps, bad heads. */
+import http2 from "node:http2";
+import { connect, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultConnectionLimits, type ConnectionLimits } from "../config/connection-limits.js";
+import { createProtocolListener, type ProtocolListener } from "./listener.js";
+
+let listener: ProtocolListener | undefined;
+
+/** A listener whose handler reads the whole body, then answers with its size. */
+async function start(limits: Partial<ConnectionLimits>): Promise<number> {
+  listener = createProtocolListener(
+    (request, response) => {
+      let size = 0;
+      request.on("data", (chunk: Buffer) => (size += chunk.length));
+      request.on("end", () => {
+        response.writeHead(200, { "content-type": "text/plain" });
+        response.end(String(size));
+      });
+    },
+    { ...defaultConnectionLimits, ...limits },
+  );
+  return listener.listen(0, "127.0.0.1");
+}
+
+afterEach(async () => {
+  listener?.stopAccepting();
+  listener?.destroyAll();
+  await listener?.whenClosed();
+});
+
+/** Opens a socket, writes `head` then one byte every `gapMs` forever; resolves with what came back and when it closed. */
+function trickle(port: number, head: string, gapMs: number): Promise<{ received: string; closedAfterMs: number }> {
+  return new Promise((resolve) => {
+    const began = Date.now();
+    const socket: Socket = connect(port, "127.0.0.1");
+    let received = "";
+    let timer: NodeJS.Timeout | undefined;
+    socket.on("connect", () => {
+      socket.write(head);
+      timer = setInterval(() => socket.writable && socket.write("x"), gapMs);
+    });
+    socket.on("data", (data) => (received += data.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearInterval(timer);
+      resolve({ received, closedAfterMs: Date.now() - began });
+    });
+  });
+}
+
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(bytes));
+    let received = "";
+    socket.on("data", (data) => (received += data.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.on("close", () => resolve(received));
+  });
+}
+
+describe("connection limits", () => {
+  it("closes an HTTP/1.1 connection whose head trickles in past headersTimeoutMs (slowloris)", async () => {
+    const port = await start({ headersTimeoutMs: 300 });
+    const result = await trickle(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 50);
+    expect(result.closedAfterMs).toBeLessThan(2_500);
+    expect(result.received).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("closes a connection that never sends its first bytes after headersTimeoutMs", async () => {
+    const port = await start({ headersTimeoutMs: 200 });
+    const result = await trickle(port, "", 60_000);
+    expect(result.closedAfterMs).toBeLessThan(1_500);
+  });
+
+  it("closes an HTTP/1.1 request whose body trickles in past requestTimeoutMs", async () => {
+    const port = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const result = await trickle(port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", 50);
+    expect(result.closedAfterMs).toBeLessThan(3_000);
+    expect(result.received).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("resets an HTTP/2 stream whose body trickles in past requestTimeoutMs", async () => {
+    const port = await start({ headersTimeoutMs: 400, requestTimeoutMs: 400 });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const began = Date.now();
+    const code = await new Promise<number>((resolve) => {
+      const stream = session.request({ ":method": "POST", ":path": "/" });
+      const timer = setInterval(() => !stream.destroyed && stream.write("x"), 50);
+      stream.on("error", () => undefined);
+      stream.on("close", () => {
+        clearInterval(timer);
+        resolve(stream.rstCode ?? -1);
+      });
+    });
+    session.destroy();
+    expect(code).toBe(http2.constants.NGHTTP2_CANCEL);
+    expect(Date.now() - began).toBeLessThan(2_000);
+  });
+
+  it("closes an HTTP/2 session that has no open stream for idleTimeoutMs, and keeps a busy one", async () => {
+    const port = await start({ idleTimeoutMs: 300 });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const began = Date.now();
+    // One request that stays open (its body never ends) for longer than the idle timeout.
+    const stream = session.request({ ":method": "POST", ":path": "/" });
+    stream.on("error", () => undefined);
+    stream.resume();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(session.closed || session.destroyed).toBe(false);
+    stream.end();
+    await new Promise<void>((resolve) => session.once("close", () => resolve()));
+    expect(Date.now() - began).toBeLessThan(2_500);
+  });
+
+  it("advertises a cap on concurrent HTTP/2 streams", async () => {
+    const port = await start({ maxConcurrentStreams: 7 });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const settings = await new Promise<http2.Settings>((resolve) => session.once("remoteSettings", resolve));
+    session.destroy();
+    expect(settings.maxConcurrentStreams).toBe(7);
+  });
+
+  it("answers a malformed HTTP/1.1 request with 400, not a reset", async () => {
+    const port = await start({});
+    expect(await rawRequest(port, "GARBAGE\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
+  });
+
+  it("answers an oversized HTTP/1.1 head with 431", async () => {
+    const port = await start({ maxHeaderBytes: 1024 });
+    expect(await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(4096)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
+  });
+
+  it("closes an idle HTTP/1.1 keep-alive connection after keepAliveTimeoutMs", async () => {
+    const port = await start({ keepAliveTimeoutMs: 300 });
+    const began = Date.now();
+    const received = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    expect(Date.now() - began).toBeLessThan(2_000);
+  });
+
+  it("lets a response stream for longer than requestTimeoutMs once the request has arrived", async () => {
+    listener = createProtocolListener(
+      (request, response) => {
+        request.resume();
+        request.on("end", () => {
+          response.writeHead(200);
+          response.write("a");
+          setTimeout(() => response.end("b"), 1_500);
+        });
+      },
+      { ...defaultConnectionLimits, headersTimeoutMs: 300, requestTimeoutMs: 500 },
+    );
+    const port = await listener.listen(0, "127.0.0.1");
+    const response = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: "x" });
+    expect(await response.text()).toBe("ab");
+  });
+});
