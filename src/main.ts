@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
 import { createLogger } from "./observability/logger.js";
-import { createGatewayServer } from "./server/create-server.js";
+import { createGatewayServer, type GatewayServer } from "./server/create-server.js";
 import { startIdleMemoryRelease } from "./server/idle-memory-release.js";
 
 // The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
@@ -87,7 +87,18 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const extraRoutes = config.server.playground
     ? (await import("./playground/playground-route.js")).createPlaygroundRoute({ logger })
     : undefined;
-  const server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
+  let server: GatewayServer;
+  try {
+    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
+  } catch (error) {
+    await engine.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw error;
+    const address = `${config.server.host}:${parsed.port ?? config.server.port}`;
+    const why = code === "EADDRINUSE" ? "the port is in use" : code === "EACCES" ? "permission denied" : "no such address here";
+    process.stderr.write(`modelgate: cannot listen on ${address}: ${why} (set server.port or --port)\n`);
+    return 1;
+  }
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
   const idleMemoryRelease = startIdleMemoryRelease({ idleMs: config.server.releaseIdleMemoryAfterMs, logger });
 

@@ -8,7 +8,7 @@ import { Code, ConnectError, createContextValues, type ConnectRouter } from "@co
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import type { CorsPolicy } from "./cors.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
@@ -70,7 +70,7 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
     let universalRequest = universalRequestFromNodeRequest(request, response, undefined, contextValues);
     const kind = handler.method.methodKind;
     if (kind === "unary" || kind === "server_streaming") {
-      universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId);
+      universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId, () => stopReading(request, response));
     }
     handler(universalRequest)
       .then((universalResponse) => universalResponseToNodeResponse(universalResponse, response))
@@ -81,3 +81,25 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
       });
   };
 }
+
+/**
+ * After a refused body, reads none of the rest. HTTP/2 resets the stream once the answer is out. HTTP/1.1
+ * stops reading the socket and half-closes it once the answer is out, and destroys it a moment later:
+ * closing at once, with the client's bytes unread, would send a TCP reset that can wipe the answer.
+ */
+function stopReading(request: NodeRequest, response: NodeResponse): void {
+  if ("stream" in request) {
+    // CANCEL, not NO_ERROR: Node defers a NO_ERROR reset until the client's side has ended, which it never does.
+    request.stream.once("finish", () => request.stream.close(http2.constants.NGHTTP2_CANCEL));
+    return;
+  }
+  const socket = request.socket;
+  response.once("finish", () => {
+    socket.pause();
+    socket.end();
+    setTimeout(() => socket.destroy(), lingerAfterRefusalMs).unref();
+  });
+}
+
+/** How long a refused HTTP/1.1 client has to read its answer before the connection is destroyed. */
+const lingerAfterRefusalMs = 1_000;

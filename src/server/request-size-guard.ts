@@ -36,9 +36,15 @@ export function messageTooLargeError(size: number | undefined, maxBytes: number,
 
 /**
  * Returns `request` with a body that throws MESSAGE_TOO_LARGE as soon as the message is known to exceed
- * `maxBytes`: from Content-Length, from the envelope's length prefix, or by counting.
+ * `maxBytes`: from Content-Length, from the envelope's length prefix, or by counting. `onRefused` runs
+ * first, so the caller can stop reading the rest of the body.
  */
-export function guardRequestSize(request: UniversalServerRequest, maxBytes: number, requestId: string): UniversalServerRequest {
+export function guardRequestSize(
+  request: UniversalServerRequest,
+  maxBytes: number,
+  requestId: string,
+  onRefused: () => void = () => undefined,
+): UniversalServerRequest {
   const body = request.body;
   if (body === null || typeof body !== "object" || !(Symbol.asyncIterator in body)) return request;
   const source = body as AsyncIterable<Uint8Array>;
@@ -46,8 +52,12 @@ export function guardRequestSize(request: UniversalServerRequest, maxBytes: numb
   const overhead = enveloped ? envelopeHeaderBytes : 0;
   const contentLength = Number.parseInt(request.header.get("content-length") ?? "", 10);
   if (Number.isFinite(contentLength) && contentLength - overhead > maxBytes) {
-    const error = messageTooLargeError(contentLength - overhead, maxBytes, requestId);
-    return { ...request, body: failing(error) };
+    onRefused();
+    // Without the header connect reads the body, which fails with our error (connect's own check on
+    // Content-Length would answer first, without ErrorInfo).
+    const header = new Headers(request.header);
+    header.delete("content-length");
+    return { ...request, header, body: failing(messageTooLargeError(contentLength - overhead, maxBytes, requestId)) };
   }
 
   async function* guarded(): AsyncIterable<Uint8Array> {
@@ -62,10 +72,16 @@ export function guardRequestSize(request: UniversalServerRequest, maxBytes: numb
         prefix = joined.subarray(0, Math.min(joined.byteLength, envelopeHeaderBytes));
         if (prefix.byteLength === envelopeHeaderBytes) {
           const declared = new DataView(prefix.buffer, prefix.byteOffset, envelopeHeaderBytes).getUint32(1);
-          if (declared > maxBytes) throw messageTooLargeError(declared, maxBytes, requestId);
+          if (declared > maxBytes) {
+            onRefused();
+            throw messageTooLargeError(declared, maxBytes, requestId);
+          }
         }
       }
-      if (total - overhead > maxBytes) throw messageTooLargeError(undefined, maxBytes, requestId);
+      if (total - overhead > maxBytes) {
+        onRefused();
+        throw messageTooLargeError(undefined, maxBytes, requestId);
+      }
       yield chunk;
     }
   }

@@ -1,5 +1,6 @@
 /** The CLI over a real process: an invalid config is reported with file and path, and main exits 1. */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,19 @@ describe("modelgate main", () => {
     const { code, stderr } = await run(["serve", "--config", "does-not-exist.yaml"]);
     expect(code).toBe(1);
     expect(stderr).toContain("does-not-exist.yaml: cannot read the config file (ENOENT)");
+  });
+
+  it("says which address is busy, without a stack trace, and exits 1", async () => {
+    const busy = createServer();
+    const port = await new Promise<number>((resolve) => busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)));
+    try {
+      const { code, stderr } = await run(["--config", "modelgate.example.yaml", "--port", String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`modelgate: cannot listen on 127.0.0.1:${port}: the port is in use`);
+      expect(stderr).not.toContain("    at ");
+    } finally {
+      busy.close();
+    }
   });
 
   it("rejects an unknown argument with usage and exit code 2", async () => {
