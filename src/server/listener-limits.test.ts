@@ -1,4 +1,5 @@
 /** The listener's connection limits, over real sockets: slow heads, slow bodies, idle sessions, stream caps, bad heads. */
+import type { ServerResponse } from "node:http";
 import http2 from "node:http2";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -144,9 +145,10 @@ describe("connection limits", () => {
       (request, response) => {
         request.resume();
         request.on("end", () => {
-          response.writeHead(200);
-          response.write("a");
-          setTimeout(() => response.end("b"), 1_500);
+          const answer = response as ServerResponse;
+          answer.writeHead(200);
+          answer.write("a");
+          setTimeout(() => answer.end("b"), 1_500);
         });
       },
       { ...defaultConnectionLimits, headersTimeoutMs: 300, requestTimeoutMs: 500 },
