@@ -4,7 +4,7 @@ import { CompleteRequestSchema } from "../../gen/modelgate/v1/completion_pb.js";
 import { ResponseFormatType, Role, ToolChoiceMode } from "../../gen/modelgate/v1/content_pb.js";
 import { RoutingStrategy } from "../../gen/modelgate/v1/routing_pb.js";
 import { GatewayError } from "../gateway/types.js";
-import { isUsableRequestId, toGatewayRequest } from "./convert-request.js";
+import { isUsableRequestId, jsonDepthExceeds, toGatewayRequest } from "./convert-request.js";
 
 const text = (value: string) => ({ part: { case: "text" as const, value } });
 const options = { maxMessages: 10, generateRequestId: () => "generated" };
@@ -133,6 +133,23 @@ describe("toGatewayRequest", () => {
       "tools[1].name",
       "tool_choice.tool_name",
     ]);
+  });
+
+  it("refuses a JSON schema nested deeper than 64 levels instead of overflowing the stack later", () => {
+    const deep = `${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}`;
+    const fields = violationsOf({
+      model: "m",
+      messages: [{ role: Role.USER, parts: [text("x")] }],
+      tools: [{ name: "deep", parametersJsonSchema: deep }],
+      responseFormat: { type: ResponseFormatType.JSON_SCHEMA, jsonSchema: deep },
+    });
+    expect(fields).toEqual([
+      ["tools[0].parameters_json_schema", "must be a JSON Schema object text, nested at most 64 levels deep"],
+      ["response_format.json_schema", "must be a JSON Schema object text, nested at most 64 levels deep"],
+    ]);
+    const shallow = `${'{"a":'.repeat(64)}"{{{{[[[["${"}".repeat(64)}`;
+    expect(jsonDepthExceeds(shallow, 64)).toBe(false);
+    expect(jsonDepthExceeds(`[${shallow}]`, 64)).toBe(true);
   });
 
   it("requires a schema for the JSON-schema response format and a short request id", () => {

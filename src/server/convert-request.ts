@@ -252,7 +252,7 @@ function convertTool(tool: CompleteRequest["tools"][number], index: number, viol
   let parameters: Record<string, unknown> = { type: "object", properties: {} };
   if (tool.parametersJsonSchema !== "") {
     const parsed = parseJsonObject(tool.parametersJsonSchema);
-    if (parsed === undefined) violate(`tools[${index}].parameters_json_schema`, "must be a JSON Schema object text");
+    if (parsed === undefined) violate(`tools[${index}].parameters_json_schema`, jsonObjectRule);
     else parameters = parsed;
   }
   const definition: ToolDefinition = { name: tool.name, parameters };
@@ -301,7 +301,7 @@ function convertResponseFormat(format: ProtoResponseFormat | undefined, violate:
       if (format.jsonSchema === "") violate("response_format.json_schema", "required with RESPONSE_FORMAT_TYPE_JSON_SCHEMA");
       else {
         schema = parseJsonObject(format.jsonSchema);
-        if (schema === undefined) violate("response_format.json_schema", "must be a JSON Schema object text");
+        if (schema === undefined) violate("response_format.json_schema", jsonObjectRule);
       }
       return { type: "json-schema", schema, schemaName: format.schemaName || undefined, strict: format.strict };
     }
@@ -311,11 +311,36 @@ function convertResponseFormat(format: ProtoResponseFormat | undefined, violate:
   }
 }
 
+/** Deeper JSON would overflow the stack of every recursive walk after it (JSON.stringify included). */
+const maxJsonDepth = 64;
+const jsonObjectRule = `must be a JSON Schema object text, nested at most ${maxJsonDepth} levels deep`;
+
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (jsonDepthExceeds(text, maxJsonDepth)) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Whether `text` opens more than `limit` nested objects or arrays, counted in one pass outside strings. */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b || code === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
 }
