@@ -2,14 +2,15 @@
  * The routing engine the server calls: builds the route table, adapters, breakers, stats, retry
  * budget and shadow runner once, then runs each request through plan → execute.
  *
- * Arrow note: `routing/` otherwise knows providers only through `providers/spec.ts`. The one
- * exception is here: when the caller does not inject adapters, the engine builds them with
- * `providers/create-adapter.ts`, loaded lazily so tests with fake adapters never load the vendors.
+ * Arrow note: `routing/` knows providers only through `providers/spec.ts` and `providers/registry.ts`.
+ * When the caller does not inject adapters, the engine builds them with the registry's `create`, which
+ * loads each vendor's code on first use, so tests with fake adapters never load the vendors.
  */
 import type { Logger } from "pino";
 import type { GatewayConfig, ProviderConfig } from "../config/schema.js";
 import type { CompletionEngine, DeploymentStatsView, ModelCatalog } from "../gateway/types.js";
-import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../providers/spec.js";
+import { providerEntry } from "../providers/registry.js";
+import type { ProviderAdapter, ProviderSettings } from "../providers/spec.js";
 import { createCircuitBreaker, type CircuitBreaker } from "../resilience/circuit-breaker.js";
 import { systemClock, type Clock } from "../resilience/clock.js";
 import { createRetryBudget } from "../resilience/retry-budget.js";
@@ -28,23 +29,14 @@ export interface GatewayEngineDeps {
   clock?: Clock;
   /** Defaults to Math.random. */
   random?: () => number;
-  /** By provider name; default: `createAdapter(settings)` for each enabled provider. */
+  /** By provider name; default: the registry's `create(settings)` for each enabled provider. */
   adapters?: Map<string, ProviderAdapter>;
   /** Defaults to an in-memory store. */
   store?: StateStore;
 }
 
-/** Well-known base URLs used when a provider's config leaves `baseUrl` out. */
-const DEFAULT_BASE_URLS: Partial<Record<ProviderKind, string>> = {
-  openai: "https://api.openai.com/v1",
-  anthropic: "https://api.anthropic.com",
-  gemini: "https://generativelanguage.googleapis.com/v1beta",
-  ollama: "http://127.0.0.1:11434",
-  echo: "http://echo.invalid",
-};
-
 function providerSettings(name: string, provider: ProviderConfig): ProviderSettings | undefined {
-  const baseUrl = provider.baseUrl ?? DEFAULT_BASE_URLS[provider.kind];
+  const baseUrl = provider.baseUrl ?? providerEntry(provider.kind).defaultBaseUrl;
   if (baseUrl === undefined) return undefined;
   return {
     name,
@@ -58,7 +50,6 @@ function providerSettings(name: string, provider: ProviderConfig): ProviderSetti
 }
 
 async function defaultAdapters(config: GatewayConfig, routes: RouteTable, logger: Logger): Promise<Map<string, ProviderAdapter>> {
-  const { createAdapter } = await import("../providers/create-adapter.js");
   const adapters = new Map<string, ProviderAdapter>();
   for (const [name, provider] of Object.entries(config.providers)) {
     if (routes.providers.get(name)?.disabled !== undefined) continue;
@@ -67,7 +58,7 @@ async function defaultAdapters(config: GatewayConfig, routes: RouteTable, logger
       logger.warn({ provider: name, kind: provider.kind }, "provider has no baseUrl; its deployments will fail");
       continue;
     }
-    adapters.set(name, createAdapter(settings));
+    adapters.set(name, await providerEntry(settings.kind).create(settings));
   }
   return adapters;
 }
@@ -109,7 +100,7 @@ function catalog(routes: RouteTable): ModelCatalog {
 }
 
 /**
- * Creates the engine. Providers of a kind that needs a key (openai, anthropic, gemini) with an empty
+ * Creates the engine. Providers of a kind that needs a key (the registry's `needsKey`) with an empty
  * `apiKey` have their deployments disabled, with one warning per provider.
  */
 export async function createGatewayEngine(config: GatewayConfig, deps: GatewayEngineDeps): Promise<CompletionEngine> {

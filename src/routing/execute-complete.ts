@@ -2,12 +2,13 @@
  * Unary execution: walk the plan's attempts until one answers, within the caller's deadline.
  */
 import type { CallContext, GatewayRequest, GatewayResult, GatewayWarning } from "../gateway/types.js";
-import type { CompleteResult } from "../providers/spec.js";
-import { createAttemptWalker } from "./attempt-walker.js";
 import { buildModelCall } from "./build-model-call.js";
 import type { EngineRuntime } from "./engine-runtime.js";
-import { preparePlan } from "./prepare-plan.js";
-import type { ShadowHandle } from "./shadow.js";
+import { execute, type ExecutionMode } from "./execute.js";
+import type { FailureContext } from "./attempt-queue.js";
+
+/** A unary attempt never sends anything before it answers. */
+const nothingSent: FailureContext = { committed: false, mayContinue: false };
 
 /** Runs a unary completion. Resolves with the result or rejects with a GatewayError. */
 export async function executeComplete(
@@ -15,49 +16,44 @@ export async function executeComplete(
   request: GatewayRequest,
   context: CallContext,
 ): Promise<GatewayResult> {
-  const plan = await preparePlan(runtime, request, context, "complete");
-  const walker = createAttemptWalker({ runtime, request, context, plan, continueOnInterruption: false });
+  // A unary mode yields nothing: the first step is the end.
+  const step = await execute(runtime, request, context, completeMode(runtime, request, context)).next();
+  return step.value;
+}
+
+function completeMode(runtime: EngineRuntime, request: GatewayRequest, context: CallContext): ExecutionMode<never, GatewayResult> {
   const warnings: GatewayWarning[] = [];
-  let shadow: ShadowHandle | undefined;
-  let shadowDecided = false;
-  try {
-    for (;;) {
-      const slot = await walker.next();
-      if (slot === undefined) throw walker.finalError();
-      let result: CompleteResult;
-      try {
-        const call = buildModelCall(request, slot.deployment, slot.timeouts, warnings);
-        const pending = slot.adapter.complete(call, slot.signal);
-        if (!shadowDecided) {
-          shadowDecided = true;
-          shadow = runtime.shadow.start(plan, request);
-        }
-        result = await slot.race(pending);
-      } catch (error) {
-        await walker.failed(slot, walker.classify(slot, error));
-        await walker.release(slot);
-        continue;
-      }
-      await walker.succeeded(slot, { usage: result.usage, vendorModel: result.vendorModel });
-      for (const warning of result.warnings) warnings.push({ ...warning, deployment: slot.deployment.name });
-      const costMicroUsd = walker.costMicroUsd();
-      shadow?.primaryFinished({ text: result.text, latencyMs: runtime.clock.now() - slot.startedAt, costMicroUsd });
-      shadow = undefined;
+  return {
+    kind: "complete",
+    async runOne({ attempt, called }) {
+      const { deployment } = attempt;
+      const call = buildModelCall(request, deployment, attempt.timeouts, warnings);
+      const pending = attempt.complete(call);
+      called();
+      const answer = await attempt.race(pending);
       return {
-        requestId: request.requestId,
-        text: result.text,
-        reasoning: result.reasoning,
-        toolCalls: result.toolCalls,
-        finishReason: result.finishReason,
-        rawFinishReason: result.rawFinishReason,
-        usage: result.usage,
-        costMicroUsd,
-        route: walker.route(),
-        timings: { totalMs: runtime.clock.now() - context.receivedAt },
-        warnings,
+        usage: answer.usage,
+        vendorModel: answer.vendorModel,
+        text: answer.text,
+        answer: (ledger) => {
+          for (const warning of answer.warnings) warnings.push({ ...warning, deployment: deployment.name });
+          const result: GatewayResult = {
+            requestId: request.requestId,
+            text: answer.text,
+            reasoning: answer.reasoning,
+            toolCalls: answer.toolCalls,
+            finishReason: answer.finishReason,
+            rawFinishReason: answer.rawFinishReason,
+            usage: answer.usage,
+            costMicroUsd: ledger.costMicroUsd(),
+            route: ledger.route(),
+            timings: { totalMs: runtime.clock.now() - context.receivedAt },
+            warnings,
+          };
+          return { result };
+        },
       };
-    }
-  } finally {
-    shadow?.primaryFinished(undefined);
-  }
+    },
+    attemptFailed: () => nothingSent,
+  };
 }

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { AliasConfig, GatewayConfig, TimeoutsConfig } from "../config/schema.js";
 import type { RoutingStrategy } from "../gateway/types.js";
+import { providerEntry } from "../providers/registry.js";
 import type { ProviderKind } from "../providers/spec.js";
 import { lookupPrice } from "../cost/price-table.js";
 import type { PriceForCost } from "../cost/compute-cost.js";
@@ -68,9 +69,6 @@ export interface RouteTable {
   defaultContextWindow: number;
 }
 
-/** Provider kinds that cannot work without a key. */
-const KINDS_NEEDING_KEY: ReadonlySet<ProviderKind> = new Set(["openai", "anthropic", "gemini"]);
-
 /** The schema's default context window, reused for ad-hoc deployments. */
 export const DEFAULT_CONTEXT_WINDOW = 128_000;
 
@@ -95,7 +93,7 @@ function aliasRoute(name: string, alias: AliasConfig): RouteAlias {
 export function createRouteTable(config: GatewayConfig, logger: Logger): RouteTable {
   const providers = new Map<string, RouteProvider>();
   for (const [name, provider] of Object.entries(config.providers)) {
-    const missingKey = KINDS_NEEDING_KEY.has(provider.kind) && (provider.apiKey ?? "").trim() === "";
+    const missingKey = providerEntry(provider.kind).needsKey && (provider.apiKey ?? "").trim() === "";
     providers.set(name, {
       name,
       kind: provider.kind,

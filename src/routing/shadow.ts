@@ -13,7 +13,6 @@ import { computeCostNanoUsd, nanoToMicroUsd } from "../cost/compute-cost.js";
 import type { Clock } from "../resilience/clock.js";
 import type { DeploymentStats } from "../stats/deployment-stats.js";
 import { compareTexts } from "../stats/text-agreement.js";
-import { raceWithAbort } from "./attempt-abort.js";
 import { computeAttemptTimeouts } from "./attempt-timeouts.js";
 import { buildModelCall } from "./build-model-call.js";
 import type { Plan } from "./plan.js";
@@ -57,6 +56,11 @@ type ShadowOutcome =
 
 const noop = (): void => undefined;
 
+/** Rejects with the signal's reason when it aborts: a shadow ends on time even if its adapter ignores the signal. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+}
+
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const { routes, adapters, clock, logger, stats } = options;
   const running = new Set<Promise<void>>();
@@ -83,7 +87,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       const shadowCall = (async (): Promise<ShadowOutcome> => {
         const call = buildModelCall(request, deployment, computeAttemptTimeouts(deployment.timeouts, startedAt, startedAt + totalMs), []);
         try {
-          const result = await raceWithAbort(adapter.complete(call, controller.signal), controller.signal);
+          const result = await Promise.race([adapter.complete(call, controller.signal), whenAborted(controller.signal)]);
           const costNanoUsd = computeCostNanoUsd(result.usage, deployment.price);
           await stats.recordAttempt({
             deployment: deployment.name,

@@ -83,23 +83,29 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
 }
 
 /**
- * After a refused body, reads none of the rest. HTTP/2 resets the stream once the answer is out. HTTP/1.1
- * stops reading the socket and half-closes it once the answer is out, and destroys it a moment later:
- * closing at once, with the client's bytes unread, would send a TCP reset that can wipe the answer.
+ * After a refused body, reads as little of the rest as it can. HTTP/2: flow control already holds the
+ * client back; the stream is reset shortly after the answer is out. HTTP/1.1: the answer says
+ * `connection: close`; the socket then stops being read and is destroyed shortly after the answer, not at
+ * once: closing with the client's bytes unread sends a TCP reset that can wipe the answer before the
+ * client reads it.
  */
 function stopReading(request: NodeRequest, response: NodeResponse): void {
   if ("stream" in request) {
+    const stream = request.stream;
     // CANCEL, not NO_ERROR: Node defers a NO_ERROR reset until the client's side has ended, which it never does.
-    request.stream.once("finish", () => request.stream.close(http2.constants.NGHTTP2_CANCEL));
+    stream.once("finish", () => setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), lingerAfterRefusalMs).unref());
     return;
   }
   const socket = request.socket;
+  if (!response.headersSent) response.setHeader("connection", "close");
   response.once("finish", () => {
+    // Node ends a `connection: close` socket and destroys it once the end is written (destroySoon);
+    // keep it open, unread, for the linger instead.
+    socket.removeListener("finish", socket.destroy);
     socket.pause();
-    socket.end();
     setTimeout(() => socket.destroy(), lingerAfterRefusalMs).unref();
   });
 }
 
-/** How long a refused HTTP/1.1 client has to read its answer before the connection is destroyed. */
+/** How long a refused client has to read its answer before the connection (HTTP/1.1) or stream (HTTP/2) is closed. */
 const lingerAfterRefusalMs = 1_000;

@@ -13,7 +13,6 @@ import { ProviderError,
   type StreamPart,
   type ToolCall,
   type Usage,
-  type CallSignal,
 } from "../../providers/spec.js";
 import type { Clock } from "../../resilience/clock.js";
 
@@ -110,7 +109,7 @@ export function createFakeAdapter(options: FakeAdapterOptions): FakeAdapter {
     return entry[Math.min(index, entry.length - 1)];
   };
 
-  async function* replay(record: FakeCallRecord, script: FakeScript, signal: CallSignal): AsyncGenerator<StreamPart> {
+  async function* replay(record: FakeCallRecord, script: FakeScript, signal: AbortSignal): AsyncGenerator<StreamPart> {
     const onAbort = (): void => {
       record.abortedAt ??= clock.now();
     };
