@@ -5,7 +5,6 @@
  */
 import type { ProviderKind } from "./registry.js";
 
-export { AbortLatch, type AbortListener, type CallSignal } from "./call-signal.js";
 export type { ProviderKind } from "./registry.js";
 
 export type Role = "system" | "user" | "assistant" | "tool";
