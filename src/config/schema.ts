@@ -7,6 +7,7 @@
 // A namespace import (zod 4's documented form) lets the bundler keep only the parts of zod used here;
 // `import { z }` keeps all of it, locales and JSON Schema included.
 import * as z from "zod";
+import { defaultResponseLimits } from "../providers/http/response-limits.js";
 import { providerKinds } from "../providers/registry.js";
 import { defaultConnectionLimits } from "./connection-limits.js";
 
@@ -26,6 +27,20 @@ export const timeoutsSchema = z
   })
   .strict();
 
+/**
+ * How much one upstream response may make the gateway hold; a response past a limit fails the attempt
+ * (`malformed-response`) and routing falls back. A stream's total is bounded by `timeouts.totalMs`, not
+ * by bytes.
+ */
+export const responseLimitsSchema = z
+  .object({
+    /** A non-streaming response body, in bytes. */
+    maxResponseBytes: positiveInt.default(defaultResponseLimits.maxResponseBytes),
+    /** One event of a stream (an SSE event, an NDJSON line), in bytes. */
+    maxEventBytes: positiveInt.default(defaultResponseLimits.maxEventBytes),
+  })
+  .strict();
+
 export const providerSchema = z
   .object({
     kind: z.enum(providerKinds),
@@ -38,6 +53,7 @@ export const providerSchema = z
     /** Azure OpenAI api-version; turns on deployment URLs and the api-key header. */
     azureApiVersion: z.string().optional(),
     timeouts: timeoutsSchema.partial().optional(),
+    limits: responseLimitsSchema.default(responseLimitsSchema.parse({})),
   })
   .strict();
 
@@ -199,4 +215,5 @@ export type AliasConfig = z.infer<typeof aliasSchema>;
 export type RetryConfig = z.infer<typeof retrySchema>;
 export type BreakerConfig = z.infer<typeof breakerSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+export type ResponseLimitsConfig = z.infer<typeof responseLimitsSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;

@@ -3,6 +3,7 @@
  * LanguageModel spec. Nothing here knows gRPC or routing; `server/` and `routing/` speak to vendors only
  * through these types.
  */
+import { redactSecretText, redactSecrets, safeErrorCode } from "../observability/redact-secrets.js";
 import type { ProviderKind } from "./registry.js";
 
 export type { ProviderKind } from "./registry.js";
@@ -157,13 +158,21 @@ export interface ProviderErrorOptions {
   usage?: Usage;
   /** Whether any content had been produced before the failure. */
   afterContent?: boolean;
-  /** The upstream body or underlying error, for logs only: never sent to a client. */
+  /**
+   * The upstream body or underlying error, for logs only: never sent to a client. Text and plain data
+   * (a vendor body, an event, an object holding them) are stored redacted; errors are kept as they are
+   * and redacted by the logger when it writes them.
+   */
   cause?: unknown;
-  /** The vendor's own error type/code, for logs and finer mapping. */
+  /** The vendor's own error type/code, for logs and finer mapping; dropped unless `safeErrorCode` keeps it. */
   vendorCode?: string;
 }
 
-/** The only error an adapter throws. `message` is ours and safe for clients; `cause` is not. */
+/**
+ * The only error an adapter throws. `message` is ours and safe for clients; `cause` is not. Vendors
+ * can echo anything, an API key included, in the strings an error is built from, so the constructor
+ * is the one place that redacts them all: the message, the cause's text and the vendor code.
+ */
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly status?: number;
@@ -173,14 +182,14 @@ export class ProviderError extends Error {
   readonly vendorCode?: string;
 
   constructor(kind: ProviderErrorKind, message: string, options: ProviderErrorOptions = {}) {
-    super(message, { cause: options.cause });
+    super(redactSecretText(message), { cause: redactedCause(options.cause) });
     this.name = "ProviderError";
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.usage = options.usage;
     this.afterContent = options.afterContent ?? false;
-    this.vendorCode = options.vendorCode;
+    this.vendorCode = safeErrorCode(options.vendorCode);
   }
 
   /** Worth another attempt (same or other deployment) when the vendor, not the caller, is at fault. */
@@ -199,6 +208,25 @@ export class ProviderError extends Error {
   }
 }
 
+/** Vendor text and plain data redacted; errors and other objects kept, so their identity and type survive. */
+function redactedCause(cause: unknown): unknown {
+  if (typeof cause === "string") return redactSecretText(cause);
+  if (cause === null || typeof cause !== "object") return cause;
+  const prototype: unknown = Object.getPrototypeOf(cause);
+  return Array.isArray(cause) || prototype === Object.prototype || prototype === null ? redactSecrets(cause) : cause;
+}
+
+/**
+ * How much one upstream response may make the gateway hold. A stream's total is bounded by time
+ * (`AttemptTimeouts.totalMs`), not bytes: only each of its events is bounded here.
+ */
+export interface ResponseLimits {
+  /** A non-streaming response body, in bytes. */
+  maxResponseBytes: number;
+  /** One event of a stream (an SSE event, an NDJSON line), in bytes. */
+  maxEventBytes: number;
+}
+
 /** Connection and credential settings for one provider, from the config file. */
 export interface ProviderSettings {
   name: string;
@@ -212,4 +240,6 @@ export interface ProviderSettings {
   maxConnections: number;
   /** Azure OpenAI: the api-version query parameter; turns on deployment URLs and the api-key header. */
   azureApiVersion?: string;
+  /** Response size limits; `defaultResponseLimits` (providers/http/response-limits.ts) when absent. */
+  limits?: ResponseLimits;
 }

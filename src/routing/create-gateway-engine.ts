@@ -46,6 +46,7 @@ function providerSettings(name: string, provider: ProviderConfig): ProviderSetti
     headers: provider.headers,
     maxConnections: provider.maxConnections,
     azureApiVersion: provider.azureApiVersion,
+    limits: provider.limits,
   };
 }
 

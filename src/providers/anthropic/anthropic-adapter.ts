@@ -1,5 +1,6 @@
 import { createPooledClient, type PooledClient } from "../http/pooled-client.js";
 import { readErrorBody } from "../http/read-error-body.js";
+import { responseLimitsOf } from "../http/response-limits.js";
 import { readSseEvents } from "../http/sse.js";
 import type { CompleteResult, ModelCall, ProviderAdapter, ProviderSettings, StreamPart } from "../spec.js";
 import { anthropicErrorFromResponse } from "./anthropic-error.js";
@@ -23,6 +24,7 @@ export function createAnthropicAdapter(
 ): ProviderAdapter {
   const client =
     options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+  const limits = responseLimitsOf(settings);
 
   function headers(stream: boolean): Record<string, string> {
     return {
@@ -55,14 +57,14 @@ export function createAnthropicAdapter(
     async complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
       const request = buildAnthropicRequest(call, false);
       const response = await send(call, request.body, false, signal);
-      return parseAnthropicResponse(await response.text(), request.warnings);
+      return parseAnthropicResponse(await response.text(limits.maxResponseBytes), request.warnings);
     },
 
     async *stream(call: ModelCall, signal: AbortSignal): AsyncGenerator<StreamPart, void, undefined> {
       const request = buildAnthropicRequest(call, true);
       for (const warning of request.warnings) yield { type: "warning", warning };
       const response = await send(call, request.body, true, signal);
-      yield* parseAnthropicStream(readSseEvents(response.body, { idleMs: call.timeouts.idleMs, signal }));
+      yield* parseAnthropicStream(readSseEvents(response.body, { idleMs: call.timeouts.idleMs, signal, maxEventBytes: limits.maxEventBytes }));
     },
 
     close: () => client.close(),

@@ -1,5 +1,6 @@
 import { createPooledClient, type PooledClient } from "../http/pooled-client.js";
 import { readErrorBody } from "../http/read-error-body.js";
+import { responseLimitsOf } from "../http/response-limits.js";
 import { readSseEvents } from "../http/sse.js";
 import { collectStream } from "../http/stream-to-result.js";
 import type { CompleteResult, ModelCall, ProviderAdapter, ProviderSettings, StreamPart } from "../spec.js";
@@ -18,6 +19,7 @@ import { parseGeminiStream } from "./parse-gemini-stream.js";
 export function createGeminiAdapter(settings: ProviderSettings, options: { client?: PooledClient } = {}): ProviderAdapter {
   const client =
     options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+  const limits = responseLimitsOf(settings);
 
   async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
     const model = encodeURIComponent(call.vendorModel.replace(/^models\//, ""));
@@ -46,7 +48,7 @@ export function createGeminiAdapter(settings: ProviderSettings, options: { clien
     async complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
       const request = buildGeminiRequest(call);
       const response = await send(call, request.body, false, signal);
-      const bodyText = await response.text();
+      const bodyText = await response.text(limits.maxResponseBytes);
       // One non-streaming response is a stream of one chunk: the same parser applies its quirks.
       const result = await collectStream(
         parseGeminiStream(
@@ -62,7 +64,7 @@ export function createGeminiAdapter(settings: ProviderSettings, options: { clien
       const request = buildGeminiRequest(call);
       for (const warning of request.warnings) yield { type: "warning", warning };
       const response = await send(call, request.body, true, signal);
-      yield* parseGeminiStream(dataOf(readSseEvents(response.body, { idleMs: call.timeouts.idleMs, signal })));
+      yield* parseGeminiStream(dataOf(readSseEvents(response.body, { idleMs: call.timeouts.idleMs, signal, maxEventBytes: limits.maxEventBytes })));
     },
 
     close: () => client.close(),

@@ -41,7 +41,7 @@ describe("createPooledClient", () => {
       signal: new AbortController().signal,
       timeouts,
     });
-    expect(await response.text()).toBe("ok");
+    expect(await response.text(1024)).toBe("ok");
     expect(server.requests[0].url).toBe("/v1/chat/completions?key=k&api-version=2024-10-21");
     expect(server.requests[0].headers["x-test"]).toBe("yes");
     expect(server.requests[0].body).toBe("{}");
@@ -93,7 +93,7 @@ describe("createPooledClient", () => {
       signal: new AbortController().signal,
       timeouts: { ...timeouts, totalMs: 80 },
     });
-    const error = await rejectionOf(response.text());
+    const error = await rejectionOf(response.text(1024));
     expect((error as ProviderError).kind).toBe("timeout");
   });
 
@@ -108,7 +108,7 @@ describe("createPooledClient", () => {
       signal: new AbortController().signal,
       timeouts: { ...timeouts, idleMs: 50 },
     });
-    const error = await rejectionOf(response.text());
+    const error = await rejectionOf(response.text(1024));
     expect((error as ProviderError).kind).toBe("timeout");
   });
 
@@ -153,7 +153,7 @@ describe("createPooledClient", () => {
     }
     expect(await withinMs(server.requests[0].aborted, 100)).not.toBe("late");
     const second = await pooled.request({ path: "/second", headers: {}, signal: new AbortController().signal, timeouts });
-    expect(await second.text()).toBe("/second");
+    expect(await second.text(1024)).toBe("/second");
   });
 
   it("delivers a body larger than its queue limit whole, in order, while the reader lags", async () => {
@@ -175,12 +175,50 @@ describe("createPooledClient", () => {
     expect(text).toBe(expected);
   });
 
+  it("refuses a body that passes maxBytes with malformed-response and closes the connection", async () => {
+    let written = 0;
+    const server = await serve((_request, response) => {
+      response.writeHead(200);
+      const piece = "x".repeat(16 * 1024);
+      const pump = (): void => {
+        while (!response.destroyed && response.write(piece)) written += piece.length;
+        if (!response.destroyed) response.once("drain", pump);
+      };
+      pump();
+    });
+    const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
+    const error = await rejectionOf(response.text(64 * 1024));
+    expect(error).toMatchObject({ kind: "malformed-response", message: "The provider's response exceeded 65536 bytes (maxResponseBytes)." });
+    expect(await withinMs(server.requests[0].aborted, 100)).not.toBe("late");
+    // What the socket buffers held when the client closed it, not an ever-growing body.
+    expect(written).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it("refuses a body whose Content-Length passes maxBytes without reading it", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { "content-length": String(10 * 1024 * 1024) });
+      response.write("x");
+    });
+    const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
+    const error = await rejectionOf(response.text(1024));
+    expect(error).toMatchObject({ kind: "malformed-response", message: "The provider's response exceeded 1024 bytes (maxResponseBytes)." });
+    expect(await withinMs(server.requests[0].aborted, 100)).not.toBe("late");
+  });
+
+  it("reads a body of exactly maxBytes", async () => {
+    const server = await serve((_request, response) => {
+      response.end("y".repeat(1024));
+    });
+    const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
+    expect(await response.text(1024)).toHaveLength(1024);
+  });
+
   it("refuses to read a body twice", async () => {
     const server = await serve((_request, response) => {
       response.end("once");
     });
     const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
-    expect(await response.text()).toBe("once");
+    expect(await response.text(1024)).toBe("once");
     expect(() => response.body[Symbol.asyncIterator]()).toThrow(/only once/);
   });
 });

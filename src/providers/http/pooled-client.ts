@@ -2,6 +2,7 @@ import { Pool } from "undici";
 import type { AttemptTimeouts } from "../spec.js";
 import { joinUrlPath } from "./join-url-path.js";
 import { toProviderError, type AbortSources } from "./network-error.js";
+import { responseTooLarge } from "./response-limits.js";
 import { UpstreamExchange, type ResponseHead } from "./upstream-exchange.js";
 
 /** One upstream HTTP response. `body` and `text()` each consume the body: use one of them, once. */
@@ -10,8 +11,11 @@ export interface UpstreamResponse {
   headers: Headers;
   /** The raw body. Stopping iteration early (break/return) aborts the request and frees the socket. */
   body: AsyncIterable<Uint8Array>;
-  /** Reads the whole body as UTF-8. */
-  text(): Promise<string>;
+  /**
+   * Reads the whole body as UTF-8. A body larger than `maxBytes` (by its Content-Length, or once that
+   * many bytes have arrived) is not read on: the socket is closed and `responseTooLarge` thrown.
+   */
+  text(maxBytes: number): Promise<string>;
 }
 
 export interface PooledRequestOptions {
@@ -69,7 +73,7 @@ class PooledResponse implements UpstreamResponse {
   constructor(
     private readonly head: ResponseHead,
     readonly body: AsyncIterable<Uint8Array>,
-    private readonly readText: () => Promise<string>,
+    private readonly readText: (maxBytes: number) => Promise<string>,
   ) {
     this.status = head.status;
   }
@@ -78,8 +82,8 @@ class PooledResponse implements UpstreamResponse {
     return (this.headersCache ??= toHeaders(this.head.headers));
   }
 
-  text(): Promise<string> {
-    return this.readText();
+  text(maxBytes: number): Promise<string> {
+    return this.readText(maxBytes);
   }
 }
 
@@ -164,13 +168,20 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
       },
     };
 
-    return new PooledResponse(head, body, async () => {
+    return new PooledResponse(head, body, async (maxBytes) => {
       consume();
-      try {
-        return await exchange.text();
-      } catch (error) {
-        throw toProviderError(error, sources);
+      let text: string | undefined;
+      if (Number(head.headers["content-length"]) > maxBytes) {
+        exchange.release();
+      } else {
+        try {
+          text = await exchange.text(maxBytes);
+        } catch (error) {
+          throw toProviderError(error, sources);
+        }
       }
+      if (text === undefined) throw responseTooLarge("maxResponseBytes", maxBytes);
+      return text;
     });
   }
 

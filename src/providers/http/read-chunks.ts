@@ -8,6 +8,12 @@ export interface ReadChunksOptions {
   signal: AbortSignal;
 }
 
+/** Options of the readers that split a stream's body into events (SSE events, NDJSON lines). */
+export interface ReadEventsOptions extends ReadChunksOptions {
+  /** The largest event accepted; a larger one throws `responseTooLarge("maxEventBytes")` (response-limits.ts). */
+  maxEventBytes: number;
+}
+
 /**
  * Yields the chunks of a body, failing when the upstream goes quiet for longer than `idleMs` or the
  * caller aborts. The pending read is abandoned and the source's `return()` called without waiting,

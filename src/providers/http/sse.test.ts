@@ -9,7 +9,22 @@ async function* chunksOf(...parts: Array<string | Uint8Array>): AsyncGenerator<U
   for (const part of parts) yield typeof part === "string" ? encoder.encode(part) : part;
 }
 
-const open = { idleMs: 1000, signal: new AbortController().signal };
+const open = { idleMs: 1000, signal: new AbortController().signal, maxEventBytes: 1024 };
+
+/** `first`, then `piece` for ever; counts the chunks pulled, which is what the reader had to hold. */
+function endless(first: string, piece: string): { body: AsyncGenerator<Uint8Array>; pulled: () => number } {
+  let pulled = 0;
+  async function* body(): AsyncGenerator<Uint8Array> {
+    pulled += 1;
+    yield encoder.encode(first);
+    const bytes = encoder.encode(piece);
+    for (;;) {
+      pulled += 1;
+      yield bytes;
+    }
+  }
+  return { body: body(), pulled: () => pulled };
+}
 
 describe("readSseEvents", () => {
   it("splits events on blank lines and keeps event names", async () => {
@@ -39,7 +54,7 @@ describe("readSseEvents", () => {
       yield encoder.encode("data: one\n\n");
       await new Promise(() => undefined);
     }
-    const error = await rejectionOf(collectParts(readSseEvents(stalls(), { idleMs: 30, signal: new AbortController().signal })));
+    const error = await rejectionOf(collectParts(readSseEvents(stalls(), { ...open, idleMs: 30 })));
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).kind).toBe("timeout");
   });
@@ -51,7 +66,39 @@ describe("readSseEvents", () => {
       controller.abort();
       await new Promise(() => undefined);
     }
-    const error = await rejectionOf(collectParts(readSseEvents(stalls(), { idleMs: 10_000, signal: controller.signal })));
+    const error = await rejectionOf(collectParts(readSseEvents(stalls(), { ...open, idleMs: 10_000, signal: controller.signal })));
     expect((error as ProviderError).kind).toBe("canceled");
+  });
+
+  it("fails with malformed-response on a line that never ends, having held no more than maxEventBytes", async () => {
+    const source = endless("data: {\"text\":\"", "a".repeat(100));
+    const error = await rejectionOf(collectParts(readSseEvents(source.body, open)));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ kind: "malformed-response", message: "The provider's stream event exceeded 1024 bytes (maxEventBytes)." });
+    expect(source.pulled()).toBeLessThanOrEqual(12);
+  });
+
+  it("fails with malformed-response on data lines that never end their event", async () => {
+    const source = endless("", "data: aaaaaaaaaa\n");
+    const error = await rejectionOf(collectParts(readSseEvents(source.body, open)));
+    expect(error).toMatchObject({ kind: "malformed-response" });
+    expect(source.pulled()).toBeLessThanOrEqual(1024 / 10 + 2);
+  });
+
+  it("yields the events completed before an oversized one, then fails", async () => {
+    const events: unknown[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const event of readSseEvents(chunksOf("data: one\n\ndata: ", "b".repeat(2000)), open)) events.push(event);
+      })(),
+    );
+    expect(events).toEqual([{ data: "one" }]);
+    expect(error).toMatchObject({ kind: "malformed-response" });
+  });
+
+  it("passes events under maxEventBytes however they are split", async () => {
+    const data = "c".repeat(900);
+    const events = await collectParts(readSseEvents(chunksOf("data: ", data.slice(0, 450), data.slice(450), "\n\ndata: [DONE]\n\n"), open));
+    expect(events).toEqual([{ data }, { data: "[DONE]" }]);
   });
 });

@@ -108,16 +108,23 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
     });
   }
 
-  /** The whole body as UTF-8, decoded once at the end. */
-  async text(): Promise<string> {
+  /**
+   * The whole body as UTF-8, decoded once at the end; undefined as soon as it passes `maxBytes`, when the
+   * exchange is released (the socket closed) rather than read on.
+   */
+  async text(maxBytes: number): Promise<string | undefined> {
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
       const step = await this.read();
       if (step.done === true) break;
       const chunk = step.value as Buffer;
-      chunks.push(chunk);
       total += chunk.byteLength;
+      if (total > maxBytes) {
+        this.release();
+        return undefined;
+      }
+      chunks.push(chunk);
     }
     return (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString("utf8");
   }

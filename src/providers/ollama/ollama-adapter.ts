@@ -1,6 +1,7 @@
 import { readNdjsonLines } from "../http/ndjson.js";
 import { createPooledClient, type PooledClient } from "../http/pooled-client.js";
 import { readErrorBody } from "../http/read-error-body.js";
+import { responseLimitsOf } from "../http/response-limits.js";
 import { collectStream } from "../http/stream-to-result.js";
 import type { CompleteResult, ModelCall, ProviderAdapter, ProviderSettings, StreamPart } from "../spec.js";
 import { buildOllamaRequest } from "./build-ollama-request.js";
@@ -18,6 +19,7 @@ import { parseOllamaStream } from "./parse-ollama-stream.js";
 export function createOllamaAdapter(settings: ProviderSettings, options: { client?: PooledClient } = {}): ProviderAdapter {
   const client =
     options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+  const limits = responseLimitsOf(settings);
 
   async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
     const response = await client.request({
@@ -45,7 +47,7 @@ export function createOllamaAdapter(settings: ProviderSettings, options: { clien
     async complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult> {
       const request = buildOllamaRequest(call, false);
       const response = await send(call, request.body, false, signal);
-      const bodyText = await response.text();
+      const bodyText = await response.text(limits.maxResponseBytes);
       // The stream:false body is the final stream object with the whole message: parse it the same way.
       const result = await collectStream(
         parseOllamaStream(
@@ -61,7 +63,7 @@ export function createOllamaAdapter(settings: ProviderSettings, options: { clien
       const request = buildOllamaRequest(call, true);
       for (const warning of request.warnings) yield { type: "warning", warning };
       const response = await send(call, request.body, true, signal);
-      yield* parseOllamaStream(readNdjsonLines(response.body, { idleMs: call.timeouts.idleMs, signal }));
+      yield* parseOllamaStream(readNdjsonLines(response.body, { idleMs: call.timeouts.idleMs, signal, maxEventBytes: limits.maxEventBytes }));
     },
 
     close: () => client.close(),

@@ -1,4 +1,5 @@
 import { createPooledClient, type PooledClient } from "../http/pooled-client.js";
+import { responseLimitsOf } from "../http/response-limits.js";
 import { createOpenAIChatAdapter } from "../openai/create-openai-chat-adapter.js";
 import type { ProviderAdapter, ProviderSettings } from "../spec.js";
 
@@ -35,5 +36,6 @@ export function createOpenAICompatibleAdapter(
             `/openai/deployments/${encodeURIComponent(call.vendorModel)}/chat/completions?api-version=${encodeURIComponent(azureApiVersion)}`,
     headers: { ...headers, ...settings.headers },
     maxTokensField: azureApiVersion === undefined ? "max_tokens" : "max_completion_tokens",
+    limits: responseLimitsOf(settings),
   });
 }

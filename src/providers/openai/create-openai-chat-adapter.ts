@@ -2,7 +2,7 @@ import type { PooledClient } from "../http/pooled-client.js";
 import { readErrorBody } from "../http/read-error-body.js";
 import { readSseEvents } from "../http/sse.js";
 import { toProviderError } from "../http/network-error.js";
-import type { CompleteResult, ModelCall, ProviderAdapter, ProviderKind, StreamPart } from "../spec.js";
+import type { CompleteResult, ModelCall, ProviderAdapter, ProviderKind, ResponseLimits, StreamPart } from "../spec.js";
 import { buildOpenAIRequest } from "./build-openai-request.js";
 import { createOpenAIError } from "./openai-error.js";
 import { parseOpenAIResponse } from "./parse-openai-response.js";
@@ -17,6 +17,7 @@ export interface OpenAIChatAdapterConfig {
   /** Auth and custom headers for every call; content headers are added here. */
   headers: Record<string, string>;
   maxTokensField: "max_completion_tokens" | "max_tokens";
+  limits: ResponseLimits;
 }
 
 function requestHeaders(config: OpenAIChatAdapterConfig, call: ModelCall, stream: boolean): Record<string, string> {
@@ -35,7 +36,7 @@ function requestHeaders(config: OpenAIChatAdapterConfig, call: ModelCall, stream
  * a fix to the wire handling reaches every such server at once.
  */
 export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): ProviderAdapter {
-  const { client } = config;
+  const { client, limits } = config;
 
   async function send(call: ModelCall, signal: AbortSignal, body: Record<string, unknown>, stream: boolean) {
     const response = await client.request({
@@ -58,7 +59,7 @@ export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): Provid
     const response = await send(call, signal, body, false);
     let text: string;
     try {
-      text = await response.text();
+      text = await response.text(limits.maxResponseBytes);
     } catch (error) {
       throw toProviderError(error, { caller: signal });
     }
@@ -69,7 +70,7 @@ export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): Provid
     const { body, warnings } = buildOpenAIRequest(call, { stream: true, maxTokensField: config.maxTokensField });
     for (const warning of warnings) yield { type: "warning", warning };
     const response = await send(call, signal, body, true);
-    yield* parseOpenAIStream(readSseEvents(response.body, { idleMs: call.timeouts.idleMs, signal }));
+    yield* parseOpenAIStream(readSseEvents(response.body, { idleMs: call.timeouts.idleMs, signal, maxEventBytes: limits.maxEventBytes }));
   }
 
   return {

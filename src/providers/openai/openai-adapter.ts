@@ -1,4 +1,5 @@
 import { createPooledClient, type PooledClient } from "../http/pooled-client.js";
+import { responseLimitsOf } from "../http/response-limits.js";
 import type { ProviderAdapter, ProviderSettings } from "../spec.js";
 import { createOpenAIChatAdapter } from "./create-openai-chat-adapter.js";
 
@@ -18,5 +19,6 @@ export function createOpenAIAdapter(settings: ProviderSettings, options: { clien
     path: () => "/chat/completions",
     headers: { ...headers, ...settings.headers },
     maxTokensField: "max_completion_tokens",
+    limits: responseLimitsOf(settings),
   });
 }

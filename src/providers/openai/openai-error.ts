@@ -1,6 +1,7 @@
 import { kindForHttpStatus } from "../http/http-status.js";
 import { asRecord, asString, parseJsonLeniently } from "../http/json.js";
 import { parseDurationMs, parseRetryAfterMs } from "../http/retry-after.js";
+import { safeErrorCode } from "../../observability/redact-secrets.js";
 import { ProviderError, type ProviderErrorKind, type Usage } from "../spec.js";
 
 /** The fields of OpenAI's error envelope `{"error": {"message", "type", "param", "code"}}`. */
@@ -93,18 +94,19 @@ export interface OpenAIErrorInput {
 /**
  * Builds the `ProviderError` for an OpenAI (or OpenAI-compatible) error response or `data:
  * {"error": ...}` stream event. This is the only place that knows OpenAI's error bodies. The message
- * is ours and names at most the vendor's error code; the body itself goes only into `cause`.
+ * is ours and names at most the vendor's error code (when `safeErrorCode` keeps it); the body itself goes
+ * only into `cause`, redacted.
  */
 export function createOpenAIError(input: OpenAIErrorInput): ProviderError {
   const fields = readErrorFields(parseJsonLeniently(input.bodyText));
   const kind = refineKind(input.status, fields);
-  const vendorCode = fields.code ?? fields.type;
+  // The vendor's code reaches the message and metadata only when it is shaped like a code and not like a
+  // secret: servers have been seen echoing the caller's API key in `code`.
+  const vendorCode = safeErrorCode(fields.code ?? fields.type);
   const retryAfterMs = kind === "rate-limited" || kind === "unavailable"
     ? retryDelayMs(input.headers, fields, input.now ?? Date.now())
     : undefined;
-  // The vendor code is named in the message only when it looks like a code, never free text.
-  const safeCode = vendorCode !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(vendorCode) ? ` ${vendorCode}` : "";
-  const suffix = input.status === undefined ? "" : ` (HTTP ${input.status}${safeCode})`;
+  const suffix = input.status === undefined ? "" : ` (HTTP ${input.status}${vendorCode === undefined ? "" : ` ${vendorCode}`})`;
   return new ProviderError(kind, `${messages[kind].slice(0, -1)}${suffix}.`, {
     status: input.status,
     retryAfterMs,
