@@ -117,6 +117,16 @@ describe("loadConfig", () => {
     expect(config.aliases.chat.tiers.at(-1)).toEqual(["echo"]);
     expect(config.aliases.echo.tiers).toEqual([["echo"]]);
     expect(config.providers.ollama.baseUrl).toBe("http://127.0.0.1:11434");
+    expect(Object.keys(config.providers).filter((name) => config.providers[name].allowAnyModel).sort()).toEqual(["echo", "ollama"]);
+  });
+
+  it("serves only configured deployments unless a provider allows any model, and bounds the ad-hoc ones", () => {
+    const config = parseConfig(minimal, "m.yaml", { OPENAI_API_KEY: "k" });
+    expect(Object.values(config.providers).map((provider) => provider.allowAnyModel)).toEqual([false, false, false]);
+    expect(config.routing.maxAdHocDeployments).toBe(1_000);
+    const bounded = parseConfig(`${minimal}routing: { maxAdHocDeployments: 10 }\n`, "m.yaml", { OPENAI_API_KEY: "k" });
+    expect(bounded.routing.maxAdHocDeployments).toBe(10);
+    expect(problemsOf(() => parseConfig(`${minimal}routing: { maxAdHocDeployments: 0 }\n`, "m.yaml", { OPENAI_API_KEY: "k" }))).toHaveLength(1);
   });
 
   it("names the file when it cannot be read", () => {

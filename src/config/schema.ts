@@ -54,6 +54,12 @@ export const providerSchema = z
     azureApiVersion: z.string().optional(),
     timeouts: timeoutsSchema.partial().optional(),
     limits: responseLimitsSchema.default(responseLimitsSchema.parse({})),
+    /**
+     * Callers may name any of this vendor's models as "<provider>/<model>" (an ad-hoc deployment), not
+     * only the configured deployments. Off by default: it spends this provider's key on any model a
+     * caller names, and each name gets its own breaker and stats (`routing.maxAdHocDeployments`).
+     */
+    allowAnyModel: z.boolean().default(false),
   })
   .strict();
 
@@ -197,6 +203,11 @@ export const configSchema = z
         retry: retrySchema.default(retrySchema.parse({})),
         breaker: breakerSchema.default(breakerSchema.parse({})),
         timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
+        /**
+         * Ad-hoc deployments ("<provider>/<model>" names, see `allowAnyModel`) whose breaker and stats
+         * are kept; beyond it the least recently used is forgotten. Configured deployments never are.
+         */
+        maxAdHocDeployments: positiveInt.default(1_000),
       })
       .strict()
       .default({
@@ -204,6 +215,7 @@ export const configSchema = z
         retry: retrySchema.parse({}),
         breaker: breakerSchema.parse({}),
         timeouts: timeoutsSchema.parse({}),
+        maxAdHocDeployments: 1_000,
       }),
   })
   .strict();

@@ -45,6 +45,18 @@ async function succeed(breaker: CircuitBreaker, times = 1): Promise<void> {
 }
 
 describe("createCircuitBreaker", () => {
+  it("forgets its stored record and window", async () => {
+    const store = createMemoryStore();
+    const config = breakerSchema.parse({ consecutiveFailures: 1 });
+    const breaker = createCircuitBreaker({ key: "gone", config, store, clock: createFakeClock({ start: 0 }), logger: pino({ level: "silent" }) });
+    await succeed(breaker);
+    await fail(breaker);
+    expect(store.keyCount()).toBeGreaterThan(0);
+    await breaker.forget();
+    expect(store.keyCount()).toBe(0);
+    expect((await breaker.view()).state).toBe("closed");
+  });
+
   it("trips exactly on the N-th consecutive failure", async () => {
     const { breaker } = setup({ consecutiveFailures: 3, minimumRequests: 100 });
     await fail(breaker, 2);

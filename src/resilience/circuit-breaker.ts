@@ -44,6 +44,8 @@ export interface CircuitBreaker {
   onIgnored(permit: BreakerPermit): Promise<void>;
   /** The current state as stored (an open breaker past `retryAt` still reads "open" until probed). */
   view(): Promise<BreakerView>;
+  /** Deletes the stored record and window: the deployment is gone (an ad-hoc deployment evicted). */
+  forget(): Promise<void>;
 }
 
 export interface CircuitBreakerOptions {
@@ -186,6 +188,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     async view() {
       const current = await store.readBreaker(recordKey);
       return { state: current.state, retryAt: current.retryAt };
+    },
+
+    forget() {
+      return store.forget([recordKey, windowKey]);
     },
   };
 }

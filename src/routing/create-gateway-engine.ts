@@ -2,24 +2,39 @@
  * The routing engine the server calls: builds the route table, adapters, breakers, stats, retry
  * budget and shadow runner once, then runs each request through plan → execute.
  *
+ * State per deployment (a breaker, stats in the store) is bounded: configured deployments keep theirs
+ * for the engine's life; ad-hoc "provider/model" deployments (providers with `allowAnyModel`) keep
+ * theirs while a request uses them and among the `routing.maxAdHocDeployments` most recently used,
+ * and an evicted one's state is deleted. A caller choosing new names cannot grow memory.
+ *
  * Arrow note: `routing/` knows providers only through `providers/spec.ts` and `providers/registry.ts`.
  * When the caller does not inject adapters, the engine builds them with the registry's `create`, which
  * loads each vendor's code on first use, so tests with fake adapters never load the vendors.
  */
 import type { Logger } from "pino";
 import type { GatewayConfig, ProviderConfig } from "../config/schema.js";
-import type { CompletionEngine, DeploymentStatsView, ModelCatalog } from "../gateway/types.js";
+import type {
+  CallContext,
+  CompletionEngine,
+  DeploymentStatsView,
+  GatewayEvent,
+  GatewayRequest,
+  GatewayResult,
+  ModelCatalog,
+} from "../gateway/types.js";
 import { providerEntry } from "../providers/registry.js";
 import type { ProviderAdapter, ProviderSettings } from "../providers/spec.js";
 import { createCircuitBreaker, type CircuitBreaker } from "../resilience/circuit-breaker.js";
 import { systemClock, type Clock } from "../resilience/clock.js";
 import { createRetryBudget } from "../resilience/retry-budget.js";
+import { LruMap } from "../state/lru-map.js";
 import { createMemoryStore } from "../state/memory-store.js";
 import type { StateStore } from "../state/state-store.js";
 import { createDeploymentStats } from "../stats/deployment-stats.js";
 import type { EngineRuntime } from "./engine-runtime.js";
 import { executeComplete } from "./execute-complete.js";
 import { executeStream } from "./execute-stream.js";
+import { adHocDeploymentName } from "./resolve-model.js";
 import { createRouteTable, type RouteTable } from "./route-table.js";
 import { createShadowRunner } from "./shadow.js";
 
@@ -33,6 +48,14 @@ export interface GatewayEngineDeps {
   adapters?: Map<string, ProviderAdapter>;
   /** Defaults to an in-memory store. */
   store?: StateStore;
+}
+
+export interface GatewayEngine extends CompletionEngine {
+  /**
+   * Ad-hoc deployments whose state is kept now: at most `routing.maxAdHocDeployments`, more only while
+   * more than that are in use at once.
+   */
+  adHocDeploymentCount(): number;
 }
 
 function providerSettings(name: string, provider: ProviderConfig): ProviderSettings | undefined {
@@ -104,7 +127,7 @@ function catalog(routes: RouteTable): ModelCatalog {
  * Creates the engine. Providers of a kind that needs a key (the registry's `needsKey`) with an empty
  * `apiKey` have their deployments disabled, with one warning per provider.
  */
-export async function createGatewayEngine(config: GatewayConfig, deps: GatewayEngineDeps): Promise<CompletionEngine> {
+export async function createGatewayEngine(config: GatewayConfig, deps: GatewayEngineDeps): Promise<GatewayEngine> {
   const logger = deps.logger;
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? Math.random;
@@ -113,15 +136,20 @@ export async function createGatewayEngine(config: GatewayConfig, deps: GatewayEn
   const adapters = deps.adapters ?? (await defaultAdapters(config, routes, logger));
   markProvidersWithoutAdapter(routes, adapters);
   const stats = createDeploymentStats({ store, now: () => clock.now(), windowMs: config.routing.breaker.windowMs });
-  const breakers = new Map<string, CircuitBreaker>();
-  const breakerFor = (deployment: string): CircuitBreaker => {
-    let breaker = breakers.get(deployment);
-    if (breaker === undefined) {
-      breaker = createCircuitBreaker({ key: deployment, config: config.routing.breaker, store, clock, logger });
-      breakers.set(deployment, breaker);
-    }
-    return breaker;
-  };
+  const newBreaker = (deployment: string): CircuitBreaker =>
+    createCircuitBreaker({ key: deployment, config: config.routing.breaker, store, clock, logger });
+  const configured = new Map([...routes.deployments.keys()].map((name) => [name, newBreaker(name)]));
+  // Deleting is not awaited: a name used again meanwhile may lose what it just recorded, that is, start
+  // afresh, as a new ad-hoc deployment does anyway.
+  const adHoc = new LruMap<string, CircuitBreaker>(config.routing.maxAdHocDeployments, (name, breaker) => {
+    Promise.all([breaker.forget(), stats.forget(name)]).catch((error: unknown) =>
+      logger.warn({ deployment: name, err: error }, "could not delete an evicted ad-hoc deployment's state"),
+    );
+  });
+  // Any other name (one a caller asks `deploymentStats` about, an unknown name in a tier) gets a breaker
+  // that is not kept: it is only read, and reading creates no state.
+  const breakerFor = (deployment: string): CircuitBreaker =>
+    configured.get(deployment) ?? adHoc.get(deployment) ?? newBreaker(deployment);
   const runtime: EngineRuntime = {
     routes,
     adapters,
@@ -140,10 +168,36 @@ export async function createGatewayEngine(config: GatewayConfig, deps: GatewayEn
   };
   const models = catalog(routes);
 
+  /** Runs a request for the ad-hoc deployment `name`, its state kept until the request ends. */
+  async function completeAdHoc(name: string, request: GatewayRequest, context: CallContext): Promise<GatewayResult> {
+    adHoc.acquire(name, () => newBreaker(name));
+    try {
+      return await executeComplete(runtime, request, context);
+    } finally {
+      adHoc.release(name);
+    }
+  }
+  /** The same for a stream: kept from its first read until it ends or the reader stops. */
+  async function* streamAdHoc(name: string, request: GatewayRequest, context: CallContext): AsyncGenerator<GatewayEvent, void, undefined> {
+    adHoc.acquire(name, () => newBreaker(name));
+    try {
+      yield* executeStream(runtime, request, context);
+    } finally {
+      adHoc.release(name);
+    }
+  }
+
   return {
-    complete: (request, context) => executeComplete(runtime, request, context),
-    stream: (request, context) => executeStream(runtime, request, context),
+    complete(request, context) {
+      const name = adHocDeploymentName(request.model, routes);
+      return name === undefined ? executeComplete(runtime, request, context) : completeAdHoc(name, request, context);
+    },
+    stream(request, context) {
+      const name = adHocDeploymentName(request.model, routes);
+      return name === undefined ? executeStream(runtime, request, context) : streamAdHoc(name, request, context);
+    },
     listModels: () => models,
+    adHocDeploymentCount: () => adHoc.size,
     async deploymentStats(names): Promise<DeploymentStatsView[]> {
       const wanted = names.length > 0 ? names : [...routes.deployments.keys()];
       return Promise.all(

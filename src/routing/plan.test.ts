@@ -13,9 +13,10 @@ const price = (input: number, output: number) => ({ inputNanoUsd: input, outputN
 
 const config = testConfig({
   providers: {
-    p: { kind: "openai-compatible", baseUrl: "http://127.0.0.1:1" },
-    claude: { kind: "anthropic", apiKey: "k" },
+    p: { kind: "openai-compatible", baseUrl: "http://127.0.0.1:1", allowAnyModel: true },
+    claude: { kind: "anthropic", apiKey: "k", allowAnyModel: true },
     keyless: { kind: "openai", apiKey: "" },
+    closed: { kind: "openai", apiKey: "k" },
   },
   deployments: {
     cheap: { provider: "p", model: "m-cheap", price: price(100, 400), weight: 1 },
@@ -91,6 +92,12 @@ describe("plan", () => {
     });
     expect(result.attempts[0].deployment.price?.inputNanoUsd).toBe(3_000);
     expect(run(testRequest("p/whatever")).attempts[0].deployment.price).toBeUndefined();
+  });
+
+  it("refuses provider/model with UNKNOWN_MODEL when the provider does not allow any model", () => {
+    expect(() => run(testRequest("closed/gpt-4o"))).toThrow(
+      expect.objectContaining({ reason: "UNKNOWN_MODEL", message: expect.stringContaining("providers.closed.allowAnyModel: true") }),
+    );
   });
 
   it("rejects an unknown model with UNKNOWN_MODEL", () => {

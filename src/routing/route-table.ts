@@ -58,6 +58,8 @@ export interface RouteProvider {
   kind: ProviderKind;
   timeouts: TimeoutsConfig;
   disabled?: string;
+  /** Callers may name any of its models as "<provider>/<model>". */
+  allowAnyModel: boolean;
 }
 
 export interface RouteTable {
@@ -99,6 +101,7 @@ export function createRouteTable(config: GatewayConfig, logger: Logger): RouteTa
       kind: provider.kind,
       timeouts: { ...config.routing.timeouts, ...provider.timeouts },
       disabled: missingKey ? `provider "${name}" has no API key` : undefined,
+      allowAnyModel: provider.allowAnyModel,
     });
   }
 

@@ -33,4 +33,40 @@ describe("createMemoryStore", () => {
     expect(await store.readLatency("l")).toMatchObject({ p50Ms: 40, samples: 1 });
     expect(await store.readLatency("none")).toEqual({ samples: 0 });
   });
+
+  it("creates no key when reading", async () => {
+    const store = createMemoryStore();
+    await store.readBreaker("b");
+    await store.readOutcomes("w", 0, 1_000);
+    await store.readLatency("l");
+    await store.readCounter("c");
+    await store.readInFlight("d");
+    expect(store.keyCount()).toBe(0);
+  });
+
+  it("deletes an outcome window once every event has left it, and an in-flight gauge back at zero", async () => {
+    const store = createMemoryStore();
+    await store.recordOutcome("w", 0, true, 1_000);
+    await store.adjustInFlight("d", 1);
+    expect(store.keyCount()).toBe(2);
+    await store.adjustInFlight("d", -1);
+    expect(await store.readOutcomes("w", 5_000, 1_000)).toEqual({ total: 0, failures: 0 });
+    expect(store.keyCount()).toBe(0);
+  });
+
+  it("forgets keys of every kind and only those", async () => {
+    const store = createMemoryStore();
+    const { version, ...fresh } = await store.readBreaker("b");
+    await store.compareAndSetBreaker("b", version, { ...fresh, state: "open" });
+    await store.recordOutcome("w", 0, false, 1_000);
+    await store.recordLatency("l", 5);
+    await store.incrementCounter("c");
+    await store.adjustInFlight("d", 1);
+    await store.incrementCounter("kept");
+    await store.forget(["b", "w", "l", "c", "d", "never-written"]);
+    expect(store.keyCount()).toBe(1);
+    expect(await store.readBreaker("b")).toEqual(initialBreakerRecord());
+    expect(await store.readLatency("l")).toEqual({ samples: 0 });
+    expect(await store.readCounter("kept")).toBe(1);
+  });
 });

@@ -1,6 +1,11 @@
 /**
  * The in-process `StateStore`: fine for one replica and for tests. JavaScript runs each method to
  * completion before another starts, so compare-and-set needs no locks here.
+ *
+ * A key is held only while it says something: an outcome window whose events have all left it and an
+ * in-flight gauge back at zero are deleted, as Redis deletes an emptied sorted set. Counters, latency
+ * series and breaker records have no such end; their owners delete them (`forget`) when the
+ * deployment they describe is gone.
  */
 import { createLatencyWindow, type LatencyWindow } from "../stats/latency-window.js";
 import { TimestampRing } from "./timestamp-ring.js";
@@ -13,21 +18,24 @@ function count(log: OutcomeLog): OutcomeCounts {
   return { total: log.length, failures: log.flaggedCount };
 }
 
+export interface MemoryStore extends StateStore {
+  /** Keys held, of every kind (tests assert it stays bounded). */
+  keyCount(): number;
+}
+
 /** Creates an empty in-memory store. */
-export function createMemoryStore(options: { latencySamples?: number } = {}): StateStore {
+export function createMemoryStore(options: { latencySamples?: number } = {}): MemoryStore {
   const breakers = new Map<string, BreakerRecord>();
   const outcomes = new Map<string, OutcomeLog>();
   const latencies = new Map<string, LatencyWindow>();
   const counters = new Map<string, number>();
   const inFlight = new Map<string, number>();
 
-  const outcomeLog = (key: string): OutcomeLog => {
-    let log = outcomes.get(key);
-    if (log === undefined) {
-      log = new TimestampRing();
-      outcomes.set(key, log);
-    }
-    return log;
+  /** Prunes `key`'s window to (at − windowMs, at] and deletes it when nothing is left. */
+  const pruneOutcomes = (key: string, log: OutcomeLog, at: number, windowMs: number): OutcomeCounts => {
+    log.pruneThrough(at - windowMs);
+    if (log.length === 0) outcomes.delete(key);
+    return count(log);
   };
 
   return {
@@ -42,15 +50,17 @@ export function createMemoryStore(options: { latencySamples?: number } = {}): St
       return { ...stored };
     },
     async recordOutcome(key, at, failed, windowMs) {
-      const log = outcomeLog(key);
+      let log = outcomes.get(key);
+      if (log === undefined) {
+        log = new TimestampRing();
+        outcomes.set(key, log);
+      }
       log.push(at, failed);
-      log.pruneThrough(at - windowMs);
-      return count(log);
+      return pruneOutcomes(key, log, at, windowMs);
     },
     async readOutcomes(key, at, windowMs) {
-      const log = outcomeLog(key);
-      log.pruneThrough(at - windowMs);
-      return count(log);
+      const log = outcomes.get(key);
+      return log === undefined ? { total: 0, failures: 0 } : pruneOutcomes(key, log, at, windowMs);
     },
     async clearOutcomes(key) {
       outcomes.delete(key);
@@ -76,11 +86,24 @@ export function createMemoryStore(options: { latencySamples?: number } = {}): St
     },
     async adjustInFlight(key, delta) {
       const value = Math.max(0, (inFlight.get(key) ?? 0) + delta);
-      inFlight.set(key, value);
+      if (value === 0) inFlight.delete(key);
+      else inFlight.set(key, value);
       return value;
     },
     async readInFlight(key) {
       return inFlight.get(key) ?? 0;
+    },
+    async forget(keys) {
+      for (const key of keys) {
+        breakers.delete(key);
+        outcomes.delete(key);
+        latencies.delete(key);
+        counters.delete(key);
+        inFlight.delete(key);
+      }
+    },
+    keyCount() {
+      return breakers.size + outcomes.size + latencies.size + counters.size + inFlight.size;
     },
     async close() {
       breakers.clear();

@@ -63,6 +63,8 @@ export interface StateStore {
   /** Adds `delta` to an in-flight gauge and returns the new value. */
   adjustInFlight(key: string, delta: number): Promise<number>;
   readInFlight(key: string): Promise<number>;
+  /** Deletes `keys`, whatever kind each is; absent keys are ignored. For state whose subject is gone. */
+  forget(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

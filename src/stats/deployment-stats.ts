@@ -44,6 +44,11 @@ export interface DeploymentStats {
   }>;
   /** Billed attempts without a cost, across all deployments. */
   unpricedAttempts(): Promise<number>;
+  /**
+   * Deletes everything kept for `deployment` (it is gone: an ad-hoc deployment evicted). The total
+   * of unpriced attempts across deployments keeps what it counted.
+   */
+  forget(deployment: string): Promise<void>;
 }
 
 export interface DeploymentStatsOptions {
@@ -68,6 +73,24 @@ const key = {
   shadowAgreements: (d: string) => `stats:shadow-agreements:${d}`,
   inFlight: (d: string) => `stats:in-flight:${d}`,
 };
+
+/** Every key kept for one deployment. */
+function deploymentKeys(d: string): string[] {
+  return [
+    key.attempts(d),
+    key.failures(d),
+    key.errors(d),
+    key.latency(d),
+    key.ttft(d),
+    key.inputTokens(d),
+    key.outputTokens(d),
+    key.costNano(d),
+    key.unpriced(d),
+    key.shadowComparisons(d),
+    key.shadowAgreements(d),
+    key.inFlight(d),
+  ];
+}
 
 /** Creates the stats recorder over a store. */
 export function createDeploymentStats(options: DeploymentStatsOptions): DeploymentStats {
@@ -150,6 +173,9 @@ export function createDeploymentStats(options: DeploymentStatsOptions): Deployme
     },
     unpricedAttempts() {
       return store.readCounter(key.unpricedAll);
+    },
+    forget(deployment) {
+      return store.forget(deploymentKeys(deployment));
     },
   };
 }
