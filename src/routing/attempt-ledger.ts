@@ -9,9 +9,9 @@ import { reasonForProviderError } from "../gateway/reason-for-provider-error.js"
 import type { Usage } from "../providers/spec.js";
 import { computeCostNanoUsd, nanoToMicroUsd } from "../cost/compute-cost.js";
 import { Attempt, failureReason, type Admission, type AttemptFailure } from "./attempt.js";
-import type { QueueEnding } from "./attempt-queue.js";
+import type { PassedOver, QueueEnding } from "./attempt-queue.js";
 import type { EngineRuntime } from "./engine-runtime.js";
-import type { Plan } from "./plan.js";
+import { temporarilyUnavailable, type Plan } from "./plan.js";
 import type { RouteDeployment } from "./route-table.js";
 import { sumUsage } from "./sum-usage.js";
 
@@ -32,9 +32,12 @@ export interface AttemptLedger {
   route(): RouteRecord;
   /**
    * The error when no attempt served: the caller's deadline or cancel first, then a stream interrupted
-   * after commit, then the last provider failure (its reason, and its Retry-After when the vendor was
-   * rate limiting), or, when every breaker turned us away, NO_ELIGIBLE_DEPLOYMENT with the earliest
-   * time a probe may go. Messages are ours; upstream text stays in logs.
+   * after commit, then the last provider failure (its reason, and the wait until the earliest
+   * deployment passed over or cooled down may serve, else its Retry-After when it was a rate limit).
+   * With no attempt made, every deployment was passed over: all cooling down, the reason of the
+   * cooldown that ends first; any open breaker among them, NO_ELIGIBLE_DEPLOYMENT marked
+   * `only_breakers` (UNAVAILABLE at the edge); either way with the wait until the earliest may serve.
+   * Messages are ours; upstream text stays in logs.
    */
   finalError(ending: QueueEnding): GatewayError;
 }
@@ -148,7 +151,7 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
       };
     },
 
-    finalError({ stop, committed, skippedOpen, retryAfterMs }) {
+    finalError({ stop, committed, passedOver, retryAfterMs }) {
       const usage = sumUsage(bills.map((b) => b.usage).filter((u): u is Usage => u !== undefined));
       const failure: FailureSummary = {
         requestId: request.requestId,
@@ -170,19 +173,26 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
         );
       }
       const last = stop.type === "policy" ? stop.error : lastFailure?.type === "provider" ? lastFailure.error : undefined;
-      if (last === undefined) {
-        return new GatewayError("NO_ELIGIBLE_DEPLOYMENT", `Every deployment for model "${model}" is temporarily unavailable (circuit open).`, {
-          failure,
-          retryAfterMs,
-          metadata: { model, cause: "circuit-open", deployments: skippedOpen.join(",") },
-        });
-      }
+      if (last === undefined) return passedOverError(model, passedOver, retryAfterMs, failure);
       return new GatewayError(reasonForProviderError(last.kind), `${last.message} (after ${attempts} attempt(s))`, {
         failure,
-        retryAfterMs: last.kind === "rate-limited" ? last.retryAfterMs : undefined,
+        retryAfterMs: retryAfterMs ?? (last.kind === "rate-limited" ? last.retryAfterMs : undefined),
         metadata: { model },
       });
     },
   };
   return ledger;
+}
+
+/** The error of a request that called no deployment: each one was cooling down or had its breaker open. */
+function passedOverError(model: string, passedOver: PassedOver[], retryAfterMs: number | undefined, failure: FailureSummary): GatewayError {
+  const cooling = passedOver.filter((passed) => passed.why === "cooldown");
+  if (cooling.length === 0 || cooling.length < passedOver.length) return temporarilyUnavailable(model, passedOver, retryAfterMs, failure);
+  const firstToEnd = cooling.reduce((first, passed) => ((passed.retryAt ?? 0) < (first.retryAt ?? 0) ? passed : first));
+  const message = `Every deployment for model "${model}" is cooling down at its provider's request.`;
+  return new GatewayError(firstToEnd.reason ?? "PROVIDER_RATE_LIMITED", message, {
+    failure,
+    retryAfterMs,
+    metadata: { model, cause: "cooldown", deployments: [...new Set(cooling.map((passed) => passed.deployment))].join(",") },
+  });
 }

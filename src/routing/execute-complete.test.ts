@@ -16,6 +16,7 @@ function baseConfig(overrides: { retry?: Record<string, unknown>; breaker?: Reco
     aliases: {
       chat: { tiers: [["a"], ["b"], ["c"]] },
       filtered: { tiers: [["a"], ["b"]], fallbackOnContentFilter: true },
+      pair: { tiers: [["a"], ["b"]] },
       ...overrides.aliases,
     },
     routing: {
@@ -54,11 +55,11 @@ describe("executeComplete", () => {
     expect(result.timings.totalMs).toBe(70);
   });
 
-  it("retries the same deployment no sooner than Retry-After", async () => {
+  it("retries the same deployment no sooner than Retry-After when nothing else can serve", async () => {
     const { engine, clock, adapters } = await engineWith({
       "model-a": [scriptError("rate-limited", { retryAfterMs: 2_000 }), scriptText("ok")],
     });
-    const result = await engine.complete(testRequest("chat"), testContext(clock));
+    const result = await engine.complete(testRequest("a"), testContext(clock));
     const calls = adapters.get("p")?.callsFor("model-a") ?? [];
     expect(calls).toHaveLength(2);
     expect(calls[1].startedAt - calls[0].startedAt).toBeGreaterThanOrEqual(2_000);
@@ -267,6 +268,162 @@ describe("executeComplete", () => {
     const { engine, clock } = await engineWith({ "model-a": [scriptText("ok")] });
     const { events } = await collect(engine.stream(testRequest("a"), testContext(clock)));
     expect(events.map((e) => e.type)).toEqual(["start", "text-delta", "finish"]);
+  });
+});
+
+describe("rate limits with a fallback available", () => {
+  const attemptsOf = (result: { route: { attempts: { deployment: string; outcome: string; retry: number }[] } }) =>
+    result.route.attempts.map((a) => [a.deployment, a.outcome, a.retry]);
+
+  it("falls over at once on a 429 with Retry-After instead of sleeping through it", async () => {
+    const { engine, clock, adapters } = await engineWith({
+      "model-a": [scriptError("rate-limited", { retryAfterMs: 3_000 })],
+      "model-b": [scriptText("from b")],
+    });
+    const started = clock.now();
+    const result = await engine.complete(testRequest("pair"), testContext(clock));
+    expect(result.text).toBe("from b");
+    expect(clock.now()).toBe(started);
+    expect(adapters.get("p")?.callsFor("model-b")[0].startedAt).toBe(started);
+    expect(result.route.attempts.map((a) => [a.deployment, a.outcome, a.reason])).toEqual([
+      ["a", "failed", "PROVIDER_RATE_LIMITED"],
+      ["b", "succeeded", undefined],
+    ]);
+  });
+
+  it("keeps the limited deployment cooling down for later requests until its Retry-After, without a breaker failure", async () => {
+    const { engine, clock, adapters } = await engineWith(
+      {
+        "model-a": [scriptError("rate-limited", { retryAfterMs: 3_000 }), scriptText("from a")],
+        "model-b": [scriptText("from b")],
+      },
+      baseConfig({ breaker: { consecutiveFailures: 2 } }),
+    );
+    const started = clock.now();
+    await engine.complete(testRequest("pair"), testContext(clock));
+    const skipping: string[][] = [];
+    for (const at of [1, 1_000, 2_999]) {
+      await clock.sleep(started + at - clock.now());
+      const result = await engine.complete(testRequest("pair"), testContext(clock));
+      skipping.push(result.route.attempts.map((a) => a.deployment));
+    }
+    expect(skipping).toEqual([["b"], ["b"], ["b"]]);
+    expect(adapters.get("p")?.callsFor("model-a")).toHaveLength(1);
+    expect((await engine.deploymentStats(["a"]))[0]).toMatchObject({ attempts: 1, failures: 1, breakerState: "closed" });
+
+    await clock.sleep(started + 3_000 - clock.now());
+    const after = await engine.complete(testRequest("pair"), testContext(clock));
+    expect(attemptsOf(after)).toEqual([["a", "succeeded", 0]]);
+    expect(after.text).toBe("from a");
+  });
+
+  it("falls over at once on a 503 with Retry-After too", async () => {
+    const { engine, clock } = await engineWith({
+      "model-a": [scriptError("unavailable", { retryAfterMs: 2_000, status: 503 })],
+      "model-b": [scriptText("from b")],
+    });
+    const started = clock.now();
+    const first = await engine.complete(testRequest("pair"), testContext(clock));
+    const second = await engine.complete(testRequest("pair"), testContext(clock));
+    expect(clock.now()).toBe(started);
+    expect(attemptsOf(first)).toEqual([["a", "failed", 0], ["b", "succeeded", 0]]);
+    expect(attemptsOf(second)).toEqual([["b", "succeeded", 0]]);
+  });
+
+  it("waits for the limited deployment when the fallback fails too, and then retries it", async () => {
+    const { engine, clock, adapters } = await engineWith({
+      "model-a": [scriptError("rate-limited", { retryAfterMs: 3_000 }), scriptText("from a")],
+      "model-b": [scriptError("rate-limited", { retryAfterMs: 5_000 })],
+    });
+    const started = clock.now();
+    const result = await engine.complete(testRequest("pair"), testContext(clock));
+    expect(result.text).toBe("from a");
+    expect(attemptsOf(result)).toEqual([["a", "failed", 0], ["b", "failed", 0], ["a", "succeeded", 1]]);
+    expect(adapters.get("p")?.callsFor("model-a")[1].startedAt).toBe(started + 3_000);
+  });
+
+  it("waits for the earliest cooldown to end when every candidate is cooling down", async () => {
+    const { engine, clock, adapters } = await engineWith({
+      "model-a": [scriptError("rate-limited", { retryAfterMs: 4_000 }), scriptText("from a")],
+      "model-b": [scriptError("rate-limited", { retryAfterMs: 2_000 }), scriptText("from b")],
+    });
+    const started = clock.now();
+    // A short deadline: the first request cannot wait, so both stay cooling down.
+    await failure(engine.complete(testRequest("pair"), testContext(clock, 1_000)));
+    expect(clock.now()).toBe(started);
+    const result = await engine.complete(testRequest("pair"), testContext(clock));
+    expect(result.text).toBe("from b");
+    expect(attemptsOf(result)).toEqual([["b", "succeeded", 0]]);
+    expect(adapters.get("p")?.callsFor("model-b")[1].startedAt).toBe(started + 2_000);
+  });
+
+  it("fails at once with the earliest cooldown's end when no cooldown ends within the deadline", async () => {
+    const { engine, clock, adapters } = await engineWith({
+      "model-a": [scriptError("rate-limited", { retryAfterMs: 4_000 })],
+      "model-b": [scriptError("rate-limited", { retryAfterMs: 2_000 })],
+    });
+    const started = clock.now();
+    const first = await failure(engine.complete(testRequest("pair"), testContext(clock, 1_000)));
+    expect(first).toMatchObject({ reason: "PROVIDER_RATE_LIMITED", retryAfterMs: 2_000 });
+    await clock.sleep(500);
+    const error = await failure(engine.complete(testRequest("pair"), testContext(clock, 1_000)));
+    expect(clock.now()).toBe(started + 500);
+    expect(error).toMatchObject({
+      reason: "PROVIDER_RATE_LIMITED",
+      retryAfterMs: 1_500,
+      metadata: { model: "pair", cause: "cooldown", deployments: "a,b" },
+    });
+    expect(error.failure?.route.attempts).toEqual([]);
+    expect(adapters.get("p")?.calls).toHaveLength(2);
+  });
+});
+
+describe("only open breakers in the way", () => {
+  const breakers = { retry: { maxRetriesPerDeployment: 0 }, breaker: { consecutiveFailures: 1, openMs: 5_000 } };
+
+  it("marks NO_ELIGIBLE_DEPLOYMENT only_breakers, with the earliest retry, when every breaker is open", async () => {
+    const { engine, clock } = await engineWith({ "model-a": [scriptError("unavailable")], "model-b": [scriptError("unavailable")] }, baseConfig(breakers));
+    await failure(engine.complete(testRequest("pair"), testContext(clock)));
+    await clock.sleep(1_000);
+    const error = await failure(engine.complete(testRequest("pair"), testContext(clock)));
+    expect(error).toMatchObject({
+      reason: "NO_ELIGIBLE_DEPLOYMENT",
+      retryAfterMs: 4_000,
+      metadata: { model: "pair", cause: "circuit-open", only_breakers: "true", deployments: "a,b" },
+    });
+  });
+
+  it("marks it only_breakers when the breaker turns the request away at admission (its one probe is out)", async () => {
+    const { engine, clock } = await engineWith(
+      { "model-a": [scriptError("unavailable"), [{ type: "delay", ms: 1_000 }, ...scriptText("probe")]] },
+      baseConfig(breakers),
+    );
+    await failure(engine.complete(testRequest("a"), testContext(clock)));
+    await clock.sleep(5_000);
+    const probe = engine.complete(testRequest("a"), testContext(clock));
+    const error = await failure(engine.complete(testRequest("a"), testContext(clock)));
+    expect(error).toMatchObject({ reason: "NO_ELIGIBLE_DEPLOYMENT", metadata: { only_breakers: "true", deployments: "a" } });
+    expect(error.failure?.route.attempts).toEqual([]);
+    expect((await probe).text).toBe("probe");
+  });
+
+  it("marks it only_breakers when open breakers and cooldowns together stand in the way, waiting for neither past the deadline", async () => {
+    const { engine, clock, adapters } = await engineWith(
+      { "model-a": [scriptError("unavailable")], "model-b": [scriptError("rate-limited", { retryAfterMs: 30_000 })] },
+      baseConfig({ retry: { maxRetriesPerDeployment: 0 }, breaker: { consecutiveFailures: 2, openMs: 5_000 } }),
+    );
+    for (let index = 0; index < 2; index += 1) await failure(engine.complete(testRequest("a"), testContext(clock)));
+    await failure(engine.complete(testRequest("b"), testContext(clock, 1_000)));
+    const started = clock.now();
+    const error = await failure(engine.complete(testRequest("pair"), testContext(clock, 10_000)));
+    expect(clock.now()).toBe(started);
+    expect(error).toMatchObject({
+      reason: "NO_ELIGIBLE_DEPLOYMENT",
+      retryAfterMs: 5_000,
+      metadata: { model: "pair", cause: "circuit-open,cooldown", only_breakers: "true", deployments: "a,b" },
+    });
+    expect(adapters.get("p")?.calls).toHaveLength(3);
+    expect((await engine.deploymentStats(["b"]))[0]).toMatchObject({ attempts: 1, breakerState: "closed" });
   });
 });
 

@@ -124,6 +124,21 @@ describe("executeStream", () => {
     expect((call?.abortedAt ?? 0) - (call?.startedAt ?? 0)).toBe(1_000);
   });
 
+  it("falls back at once on a 429 with Retry-After, and the next stream skips the cooling deployment", async () => {
+    const { engine, clock, adapters } = await engineWith({
+      "model-a": [scriptError("rate-limited", { retryAfterMs: 3_000 })],
+      "model-b": [scriptText("from b")],
+    });
+    const started = clock.now();
+    const first = await collect(engine.stream(testRequest("chat"), testContext(clock)));
+    const second = await collect(engine.stream(testRequest("chat"), testContext(clock)));
+    expect(clock.now()).toBe(started);
+    expect(first.events[0]).toEqual({ type: "fallback", fromDeployment: "a", toDeployment: "b", reason: "PROVIDER_RATE_LIMITED" });
+    expect(second.events.map((e) => e.type)).toEqual(["start", "text-delta", "finish"]);
+    expect(second.events.at(-1)).toMatchObject({ route: { attempts: [{ deployment: "b", outcome: "succeeded" }] } });
+    expect(adapters.get("p")?.callsFor("model-a")).toHaveLength(1);
+  });
+
   it("treats a stream that ends without a finish as malformed and falls back", async () => {
     const { engine, clock } = await engineWith({ "model-a": [[]], "model-b": [scriptText("b")] });
     const { events } = await collect(engine.stream(testRequest("chat"), testContext(clock)));

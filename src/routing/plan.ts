@@ -6,7 +6,7 @@
  * Order: the alias's tiers as written, each ordered by the strategy; then `routing.defaultChain`.
  * Filters: disabled provider, context window, capabilities, cost cap, open breaker.
  */
-import { GatewayError, type GatewayRequest, type RoutingStrategy } from "../gateway/types.js";
+import { GatewayError, type FailureSummary, type GatewayRequest, type RoutingStrategy } from "../gateway/types.js";
 import { estimateInputTokensFor } from "./estimate-input-tokens.js";
 import { healthOf, type HealthSnapshot } from "./health-snapshot.js";
 import { orderTier, type TierCandidate } from "./order-tier.js";
@@ -97,14 +97,39 @@ function summarize(excluded: Exclusion[]): string {
   return [...counts].map(([why, n]) => `${n} ${words[why]}`).join(", ");
 }
 
+/**
+ * NO_ELIGIBLE_DEPLOYMENT when only open breakers (or cooldowns, see `deployment-cooldowns.ts`) stand in
+ * the way. Worth retrying, so it carries `only_breakers` (the Connect edge's `onlyBreakersMetadataKey`),
+ * which makes it UNAVAILABLE as errors.proto promises, and the wait until the earliest may serve.
+ */
+export function temporarilyUnavailable(
+  model: string,
+  passedOver: readonly { deployment: string; why: "circuit-open" | "cooldown" }[],
+  retryAfterMs: number | undefined,
+  failure?: FailureSummary,
+): GatewayError {
+  const cooling = passedOver.some((p) => p.why === "cooldown");
+  return new GatewayError(
+    "NO_ELIGIBLE_DEPLOYMENT",
+    `Every deployment for model "${model}" is temporarily unavailable (${cooling ? "circuit open or cooling down" : "circuit open"}).`,
+    {
+      failure,
+      retryAfterMs,
+      metadata: {
+        model,
+        cause: cooling ? "circuit-open,cooldown" : "circuit-open",
+        only_breakers: "true",
+        deployments: [...new Set(passedOver.map((p) => p.deployment))].join(","),
+      },
+    },
+  );
+}
+
 function noneEligible(model: string, excluded: Exclusion[], now: number): GatewayError {
   if (excluded.length > 0 && excluded.every((e) => e.why === "circuit-open")) {
     const earliest = Math.min(...excluded.map((e) => e.retryAt ?? now));
-    return new GatewayError(
-      "NO_ELIGIBLE_DEPLOYMENT",
-      `Every deployment for model "${model}" is temporarily unavailable (circuit open).`,
-      { retryAfterMs: Math.max(0, earliest - now), metadata: { model, cause: "circuit-open" } },
-    );
+    const passedOver = excluded.map((e) => ({ deployment: e.deployment, why: "circuit-open" as const }));
+    return temporarilyUnavailable(model, passedOver, Math.max(0, earliest - now));
   }
   if (excluded.length > 0 && excluded.every((e) => e.why === "context-window")) {
     return new GatewayError(

@@ -19,6 +19,7 @@ import {
   startGateway,
   streamedText,
   userText,
+  type CallStatus,
   type E2EGateway,
   type StartGatewayOptions,
 } from "./harness.js";
@@ -74,6 +75,19 @@ async function start(
   gateway = await startGateway(fragment(deployments, aliases, routing), options);
   return gateway;
 }
+
+/** The status's RetryInfo delay in milliseconds; undefined without one. */
+const retryDelayMs = (status: CallStatus): number | undefined => {
+  const delay = status.details.retryInfo?.retryDelay;
+  return delay === undefined ? undefined : Number(delay.seconds) * 1_000 + Math.round(delay.nanos / 1_000_000);
+};
+
+/** A primary the tests rate-limit ("sim-limited") and a spare second tier ("sim-spare"). */
+const startLimitedAndSpare = (): Promise<E2EGateway> =>
+  start(
+    { limited: { vendor: "openai", model: "sim-limited" }, spare: { vendor: "ollama", model: "sim-spare" } },
+    { chat: { tiers: [["limited"], ["spare"]] } },
+  );
 
 const program = (model: string, behavior: SimBehavior, times?: number): void => sim.program({ model, behavior, times });
 const requestsFor = (model: string) => sim.requests.filter((r) => r.model === model);
@@ -213,10 +227,7 @@ describe("fallback and retry", () => {
   });
 
   it("moves on at once when the Retry-After outlasts the deadline", async () => {
-    const g = await start(
-      { limited: { vendor: "openai", model: "sim-limited" }, spare: { vendor: "ollama", model: "sim-spare" } },
-      { chat: { tiers: [["limited"], ["spare"]] } },
-    );
+    const g = await startLimitedAndSpare();
     program("sim-limited", { fault: { kind: "status", status: 429, retryAfter: "30" } });
     program("sim-spare", { text: "spare capacity" });
     const { response, status, startedAt } = await g.client.complete(ask(), { deadlineMs: 3_000 });
@@ -232,9 +243,70 @@ describe("fallback and retry", () => {
     const { status, startedAt } = await g.client.complete(ask(), { deadlineMs: 3_000 });
     expect(status.code, status.message).toBe(GrpcStatus.UNAVAILABLE);
     expect(status.details.errorInfo?.reason).toBe("PROVIDER_RATE_LIMITED");
-    expect(status.details.retryInfo?.retryDelay?.seconds).toBe(30n);
+    // What is left of the vendor's 30 s when the error is built.
+    const delayMs = retryDelayMs(status);
+    expect(delayMs).toBeGreaterThan(29_000);
+    expect(delayMs).toBeLessThanOrEqual(30_000);
     expect(status.at - startedAt).toBeLessThan(1_000);
     expect(sim.requests).toHaveLength(1);
+  });
+});
+
+describe("rate limits with a fallback available", () => {
+  it("a 429 with Retry-After: 3 falls over at once, and the next requests skip the limited deployment until then", async () => {
+    const g = await startLimitedAndSpare();
+    program("sim-limited", { fault: { kind: "status", status: 429, retryAfter: "3" } });
+    program("sim-spare", { text: "spare capacity" });
+    const first = await g.client.complete(ask());
+    const firstMs = first.status.at - first.startedAt;
+    expect(first.status.code, first.status.message).toBe(GrpcStatus.OK);
+    expect(first.response?.text).toBe("spare capacity");
+    expect(first.response?.route?.attempts.map((a) => [a.deployment, a.outcome])).toEqual([
+      ["limited", AttemptOutcome.FAILED],
+      ["spare", AttemptOutcome.SUCCEEDED],
+    ]);
+    const streamed = await g.client.stream(ask());
+    const second = await g.client.complete(ask());
+    expect(eventKinds(streamed.events)[0]).toBe("start");
+    expect(eventOf(streamed.events, "finish")?.route?.attempts.map((a) => a.deployment)).toEqual(["spare"]);
+    expect(second.response?.route?.attempts.map((a) => a.deployment)).toEqual(["spare"]);
+    expect(sim.requests.map((r) => r.model)).toEqual(["sim-limited", "sim-spare", "sim-spare", "sim-spare"]);
+    const [limited] = await g.client.deploymentStats(["limited"]);
+    expect(limited.attempts).toBe(1n);
+    console.log(`429 Retry-After: 3 with a spare tier: answer in ${firstMs} ms`);
+    expect(firstMs).toBeLessThan(500);
+  });
+
+  it("the limited deployment serves again once its Retry-After is over", async () => {
+    const g = await startLimitedAndSpare();
+    program("sim-limited", { fault: { kind: "status", status: 429, retryAfterMs: 400 } }, 1);
+    const first = await g.client.complete(ask());
+    expect(first.response?.route?.deployment).toBe("spare");
+    // The cooldown started before the answer reached the client.
+    await sleep(Math.max(0, first.status.at + 450 - Date.now()));
+    const after = await g.client.complete(ask());
+    expect(after.response?.route?.attempts.map((a) => a.deployment)).toEqual(["limited"]);
+  });
+});
+
+describe("only open breakers in the way", () => {
+  it("is UNAVAILABLE with NO_ELIGIBLE_DEPLOYMENT, only_breakers and RetryInfo, so clients retry", async () => {
+    const g = await start(
+      { flaky: { vendor: "openai", model: "sim-flaky" } },
+      { chat: { tiers: [["flaky"]] } },
+      { retry: { maxRetriesPerDeployment: 0 }, breaker: { consecutiveFailures: 1, openMs: 5_000 } },
+    );
+    program("sim-flaky", { fault: { kind: "status", status: 503 } });
+    const opening = await g.client.complete(ask());
+    expect(opening.status.details.errorInfo?.reason).toBe("PROVIDER_UNAVAILABLE");
+    const { status } = await g.client.complete(ask());
+    expect(status.code, status.message).toBe(GrpcStatus.UNAVAILABLE);
+    expect(status.details.errorInfo).toMatchObject({ domain: "modelgate", reason: "NO_ELIGIBLE_DEPLOYMENT" });
+    expect(status.details.errorInfo?.metadata).toMatchObject({ only_breakers: "true", cause: "circuit-open", deployments: "flaky" });
+    const delayMs = retryDelayMs(status);
+    expect(delayMs).toBeGreaterThan(4_000);
+    expect(delayMs).toBeLessThanOrEqual(5_000);
+    expect(requestsFor("sim-flaky")).toHaveLength(1);
   });
 });
 
