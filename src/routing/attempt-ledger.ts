@@ -176,7 +176,8 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
       if (last === undefined) return passedOverError(model, passedOver, retryAfterMs, failure);
       return new GatewayError(reasonForProviderError(last.kind), `${last.message} (after ${attempts} attempt(s))`, {
         failure,
-        retryAfterMs: retryAfterMs ?? (last.kind === "rate-limited" ? last.retryAfterMs : undefined),
+        // The vendor's own word on this request's last refusal comes first; else when the earliest may serve.
+        retryAfterMs: (last.kind === "rate-limited" ? last.retryAfterMs : undefined) ?? retryAfterMs,
         metadata: { model },
       });
     },
