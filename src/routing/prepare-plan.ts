@@ -1,6 +1,7 @@
 /**
- * The impure edge of planning: checks the call is still wanted, counts input tokens, reads a health
- * snapshot of the deployments the model could route to, then calls the pure `plan()`.
+ * The impure edge of planning: checks the call is still wanted, counts input tokens (in slices that
+ * let the event loop run, given up when the caller goes), reads a health snapshot of the deployments
+ * the model could route to, then calls the pure `plan()`.
  */
 import { GatewayError, type CallContext, type GatewayRequest } from "../gateway/types.js";
 import type { EngineRuntime } from "./engine-runtime.js";
@@ -31,6 +32,16 @@ export async function readHealthSnapshot(runtime: EngineRuntime, names: Iterable
   return { now: runtime.clock.now(), deployments };
 }
 
+/** CANCELED or DEADLINE_EXCEEDED when the caller no longer waits for the answer, else undefined. */
+function callerGone(runtime: EngineRuntime, context: CallContext): GatewayError | undefined {
+  const deadline = runtime.clock.now() >= context.deadlineAt;
+  if (!deadline && !context.signal.aborted) return undefined;
+  return new GatewayError(
+    deadline ? "DEADLINE_EXCEEDED" : "CANCELED",
+    deadline ? "The deadline passed before an attempt started." : "The request was canceled.",
+  );
+}
+
 /** Plans `request`, or throws CANCELED / DEADLINE_EXCEEDED / a planning GatewayError. */
 export async function preparePlan(
   runtime: EngineRuntime,
@@ -38,33 +49,28 @@ export async function preparePlan(
   context: CallContext,
   mode: "complete" | "stream",
 ): Promise<Plan> {
-  if (context.signal.aborted || runtime.clock.now() >= context.deadlineAt) {
-    const deadline = runtime.clock.now() >= context.deadlineAt;
-    throw new GatewayError(
-      deadline ? "DEADLINE_EXCEEDED" : "CANCELED",
-      deadline ? "The deadline passed before routing started." : "The request was canceled.",
-    );
-  }
+  const gone = callerGone(runtime, context);
+  if (gone !== undefined) throw gone;
   const resolved = resolveModel(request.model, runtime.routes);
   const names = [...resolved.tiers.flat(), ...runtime.routes.defaultChain];
   const health = await readHealthSnapshot(runtime, names, strategyReadsStats(strategyFor(request, resolved.alias)));
-  return plan({
-    request,
-    mode,
-    routes: runtime.routes,
-    health,
-    random: runtime.random,
-    inputTokens: await countRequestTokens(request, tightestWindow(names, runtime.routes, request)),
-  });
+  const budgets = inputBudgets(names, runtime.routes, request);
+  let inputTokens: number;
+  try {
+    inputTokens = await countRequestTokens(request, { exactAbove: budgets.tightest, stopAbove: budgets.largest, signal: context.signal });
+  } catch (error) {
+    throw callerGone(runtime, context) ?? error;
+  }
+  return plan({ request, mode, routes: runtime.routes, health, random: runtime.random, inputTokens });
 }
 
-/** The smallest input budget among the candidates: window minus the requested output tokens. */
-function tightestWindow(names: readonly string[], routes: RouteTable, request: GatewayRequest): number {
-  let tightest = Number.POSITIVE_INFINITY;
-  for (const name of names) {
-    const window = routes.deployments.get(name)?.contextWindow ?? routes.defaultContextWindow;
-    tightest = Math.min(tightest, window);
-  }
-  if (!Number.isFinite(tightest)) tightest = routes.defaultContextWindow;
-  return tightest - (request.sampling.maxOutputTokens ?? 0);
+/**
+ * The smallest and largest input budget among the candidates: window minus the requested output
+ * tokens. Below the tightest no window can be exceeded; above the largest every window is.
+ */
+function inputBudgets(names: readonly string[], routes: RouteTable, request: GatewayRequest): { tightest: number; largest: number } {
+  const windows = names.map((name) => routes.deployments.get(name)?.contextWindow ?? routes.defaultContextWindow);
+  if (windows.length === 0) windows.push(routes.defaultContextWindow);
+  const output = request.sampling.maxOutputTokens ?? 0;
+  return { tightest: Math.min(...windows) - output, largest: Math.max(...windows) - output };
 }
