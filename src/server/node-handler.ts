@@ -8,7 +8,7 @@ import { Code, ConnectError, createContextValues, type ConnectRouter } from "@co
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import type { CorsPolicy } from "./cors.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
@@ -66,6 +66,7 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
       return;
     }
 
+    if (!("stream" in request)) failWritesAfterEarlyClose(response);
     const contextValues = createContextValues().set(requestIdKey, requestId);
     let universalRequest = universalRequestFromNodeRequest(request, response, undefined, contextValues);
     const kind = handler.method.methodKind;
@@ -83,17 +84,16 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
 }
 
 /**
- * After a refused body, reads as little of the rest as it can. HTTP/2: flow control already holds the
- * client back; the stream is reset shortly after the answer is out. HTTP/1.1: the answer says
- * `connection: close`; the socket then stops being read and is destroyed shortly after the answer, not at
- * once: closing with the client's bytes unread sends a TCP reset that can wipe the answer before the
- * client reads it.
+ * After a refused body, reads as little of the rest as it can. HTTP/2: what still arrives is discarded
+ * until the client ends the stream (or the request timeout resets it); resetting it at once would make
+ * the client's DATA frames in flight count as invalid frames, and enough of those make Node drop the
+ * whole session (ENHANCE_YOUR_CALM). HTTP/1.1: the answer says `connection: close`; the socket then
+ * stops being read and is destroyed shortly after the answer, not at once: closing with the client's
+ * bytes unread sends a TCP reset that can wipe the answer before the client reads it.
  */
 function stopReading(request: NodeRequest, response: NodeResponse): void {
   if ("stream" in request) {
-    const stream = request.stream;
-    // CANCEL, not NO_ERROR: Node defers a NO_ERROR reset until the client's side has ended, which it never does.
-    stream.once("finish", () => setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), lingerAfterRefusalMs).unref());
+    request.resume();
     return;
   }
   const socket = request.socket;
@@ -107,5 +107,21 @@ function stopReading(request: NodeRequest, response: NodeResponse): void {
   });
 }
 
-/** How long a refused client has to read its answer before the connection (HTTP/1.1) or stream (HTTP/2) is closed. */
+/** How long a refused HTTP/1.1 client has to read its answer before the connection is destroyed. */
 const lingerAfterRefusalMs = 1_000;
+
+/**
+ * connect-node writes each message and waits for "drain" when the socket refuses it, but an HTTP/1.1
+ * response whose client went away never emits "drain" and calls no write callback: the call would
+ * wait forever, its handler and interceptors never finishing (docs/library-defects.md). When the
+ * response closes before it finished, later writes fail at once (destroy) and a waiting one is woken
+ * with the same error, which connect reports as the client's abort.
+ */
+function failWritesAfterEarlyClose(response: NodeResponse): void {
+  response.once("close", () => {
+    if (response.writableFinished) return;
+    const gone = Object.assign(new Error("the client went away"), { code: "ERR_STREAM_DESTROYED" });
+    response.destroy(gone);
+    if (response.listenerCount("error") > 0) response.emit("error", gone);
+  });
+}

@@ -42,13 +42,17 @@ export type SimFault =
       headers?: Record<string, string>;
       message?: string;
       errorType?: string;
+      /** OpenAI's `error.code` (the other vendors' error bodies have no such field). */
+      errorCode?: string;
     }
   | { kind: "reset" }
+  | { kind: "hang" }
   | { kind: "cut-after"; events: number }
   | { kind: "eof-after"; events: number }
   | { kind: "stall-after"; events: number }
   | { kind: "malformed-after"; events: number }
-  | { kind: "error-event-after"; events: number; message?: string };
+  | { kind: "error-event-after"; events: number; message?: string }
+  | { kind: "endless-after"; events: number; maxBytes?: number };
 
 /** How the simulator answers one request. Every field is optional; see docs/simulator.md. */
 export interface SimBehavior {
@@ -58,10 +62,17 @@ export interface SimBehavior {
   usage?: SimUsage | "none";
   finishReason?: string;
   firstTokenDelayMs?: number;
+  /** Wait after the headers (and a stream's preamble events), before the first content event or the body. */
+  firstContentDelayMs?: number;
   tokenIntervalMs?: number;
   chunkChars?: number;
   splitUtf8?: boolean;
   fault?: SimFault;
+  /**
+   * The share of matching requests (0..1) the `fault` applies to, drawn independently per request from
+   * a generator seeded with the request number, so a run is reproducible; the rest are answered normally.
+   */
+  faultProbability?: number;
   fixture?: string;
 }
 
@@ -225,16 +236,33 @@ export interface IdSource {
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** A seeded mulberry32 generator; seed with the request number for reproducible ids. */
-export function createIdSource(seed: number): IdSource {
+/** A seeded mulberry32 generator of numbers in [0, 1). */
+function createSeededRandom(seed: number): () => number {
   let state = (seed * 0x9e3779b9) >>> 0;
-  const random = (): number => {
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The behaviour request number `requestNumber` gets: `behavior` itself, or without its fault when a
+ * `faultProbability` draw (seeded with the request number, a stream independent of the ids') misses.
+ */
+export function behaviorForRequest(behavior: SimBehavior, requestNumber: number): SimBehavior {
+  if (behavior.fault === undefined || behavior.faultProbability === undefined) return behavior;
+  const draw = createSeededRandom(requestNumber ^ 0x5eed)();
+  if (draw < behavior.faultProbability) return behavior;
+  const { fault: _fault, ...healthy } = behavior;
+  return healthy;
+}
+
+/** A seeded mulberry32 generator; seed with the request number for reproducible ids. */
+export function createIdSource(seed: number): IdSource {
+  const random = createSeededRandom(seed);
   return {
     next(length, alphabet = ALPHANUMERIC) {
       let out = "";

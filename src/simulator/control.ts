@@ -18,13 +18,16 @@ const faultSchema = z.discriminatedUnion("kind", [
     headers: z.record(z.string(), z.string()).optional(),
     message: z.string().optional(),
     errorType: z.string().optional(),
+    errorCode: z.string().optional(),
   }),
   z.object({ kind: z.literal("reset") }),
+  z.object({ kind: z.literal("hang") }),
   z.object({ kind: z.literal("cut-after"), events: count }),
   z.object({ kind: z.literal("eof-after"), events: count }),
   z.object({ kind: z.literal("stall-after"), events: count }),
   z.object({ kind: z.literal("malformed-after"), events: count }),
   z.object({ kind: z.literal("error-event-after"), events: count, message: z.string().optional() }),
+  z.object({ kind: z.literal("endless-after"), events: count, maxBytes: z.number().int().min(1).optional() }),
 ]);
 
 export const simBehaviorSchema = z.strictObject({
@@ -46,10 +49,12 @@ export const simBehaviorSchema = z.strictObject({
     .optional(),
   finishReason: z.string().optional(),
   firstTokenDelayMs: count.optional(),
+  firstContentDelayMs: count.optional(),
   tokenIntervalMs: count.optional(),
   chunkChars: z.number().int().min(1).optional(),
   splitUtf8: z.boolean().optional(),
   fault: faultSchema.optional(),
+  faultProbability: z.number().min(0).max(1).optional(),
   fixture: z.string().optional(),
 });
 

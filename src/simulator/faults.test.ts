@@ -45,6 +45,12 @@ describe("status faults", () => {
     expect(body.error.details).toContainEqual({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" });
   });
 
+  it("puts a programmed errorCode in OpenAI's error.code", async () => {
+    simulator.program({ behavior: { fault: { kind: "status", status: 429, errorCode: "sk-canary-0001" } } });
+    const body = await (await call(simulator, "openai", { stream: false })).json();
+    expect(body.error.code).toBe("sk-canary-0001");
+  });
+
   it("defaults the Gemini retryDelay to 7s and sends Ollama errors as a flat string", async () => {
     simulator.program({ vendor: "gemini", behavior: { fault: { kind: "status", status: 429 } } });
     simulator.program({ vendor: "ollama", behavior: { fault: { kind: "status", status: 503 } } });
@@ -61,6 +67,67 @@ describe("connection faults", () => {
     simulator.program({ behavior: { fault: { kind: "reset" } } });
     await expect(call(simulator, "openai", { stream: true })).rejects.toThrow();
     expect(simulator.requests[0].aborted).toBe(false);
+  });
+
+  it("hangs without a status or header until the client goes away", async () => {
+    simulator.program({ behavior: { fault: { kind: "hang" } } });
+    const controller = new AbortController();
+    const responded = call(simulator, "anthropic", { stream: true, signal: controller.signal }).then(
+      () => "responded",
+      () => "aborted",
+    );
+    await simulator.waitForRequests(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const during = simulator.connections();
+    expect(during.busy).toBe(1);
+    expect(during.unused).toBe(0);
+    controller.abort();
+    expect(await responded).toBe("aborted");
+    await until(() => simulator.requests[0].aborted, 1_000);
+    // The aborted request's connection closes; idle keep-alive ones from earlier tests may stay, and the
+    // client may open a spare one at once (counted as unused).
+    const used = ({ open, unused }: { open: number; unused: number }): number => open - unused;
+    await until(() => used(simulator.connections()) <= used(during) - 1, 1_000);
+    expect(simulator.connections().busy).toBe(0);
+  });
+
+  it("sends the headers, then waits firstContentDelayMs before the first content event", async () => {
+    simulator.program({ behavior: { text: FIVE_WORDS, firstContentDelayMs: 300 } });
+    const began = Date.now();
+    const response = await call(simulator, "gemini", { stream: true });
+    const headersAfterMs = Date.now() - began;
+    const text = await response.text();
+    expect(headersAfterMs).toBeLessThan(150);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(290);
+    expect(parseSse(text).map((e) => JSON.parse(e.data).candidates[0].content.parts[0].text).join("")).toBe(FIVE_WORDS);
+  });
+
+  it.each(["openai", "ollama"] as const)("sends a %s stream event that never ends after k events", async (vendor) => {
+    simulator.program({ behavior: { text: FIVE_WORDS, fault: { kind: "endless-after", events: 1 } } });
+    const response = await call(simulator, vendor, { stream: true });
+    const reader = response.body!.getReader();
+    let received = Buffer.alloc(0);
+    while (received.length < 2 * 1024 * 1024) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received = Buffer.concat([received, value]);
+    }
+    await reader.cancel();
+    const lastLineEnd = received.lastIndexOf("\n");
+    expect(received.length - lastLineEnd).toBeGreaterThan(2 * 1024 * 1024 - 1_000);
+    expect(received.subarray(0, lastLineEnd).toString()).toContain("one");
+    await until(() => simulator.requests[0].aborted, 1_000);
+  });
+
+  it("sends a non-streaming body that never ends, up to maxBytes", async () => {
+    simulator.program({ behavior: { fault: { kind: "endless-after", events: 0, maxBytes: 1024 * 1024 } } });
+    const response = await call(simulator, "anthropic", { stream: false });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBeNull();
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(body.length).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(body.length).toBeLessThan(1024 * 1024 + 70_000);
+    expect(() => JSON.parse(body.toString())).toThrow();
   });
 
   it("cuts a stream after k content events without a terminator", async () => {

@@ -1,7 +1,8 @@
 /**
  * Writing responses, with pacing and injected faults, for every vendor. Wire files only produce bytes;
  * this file decides when and how those bytes reach the socket (delays, split UTF-8 writes, resets,
- * cuts, stalls, malformed or in-band error events). Vendor-specific bytes come from the VendorWire.
+ * hangs, cuts, stalls, malformed, endless or in-band error events). Vendor-specific bytes come from the
+ * VendorWire.
  */
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
@@ -21,6 +22,15 @@ type StreamFault = Extract<SimFault, { events: number }>;
 
 /** Gap between the two halves of a split UTF-8 write, so they leave in separate TCP segments. */
 const SPLIT_GAP_MS = 5;
+
+/**
+ * Where an `endless-after` body or event stops if the client never gives up: far past any sane response
+ * limit (a gateway that buffers it all shows it in its RSS), yet a finite run.
+ */
+export const DEFAULT_ENDLESS_MAX_BYTES = 256 * 1024 * 1024;
+
+/** What an endless body or event is filled with, one write at a time. */
+const FILLER = Buffer.alloc(64 * 1024, "a");
 
 /** Waits `ms` (0 = no wait at all), returning early when `signal` aborts. */
 export function sleep(ms: number | undefined, signal: AbortSignal): Promise<void> {
@@ -75,6 +85,18 @@ function streamFaultOf(fault: SimFault | undefined): StreamFault | undefined {
   return fault !== undefined && "events" in fault ? fault : undefined;
 }
 
+/**
+ * Writes `opening`, then filler bytes as fast as the client reads them, with no line end, until the
+ * client goes away or `maxBytes` have gone out; then ends the body.
+ */
+async function writeEndless(exchange: Exchange, opening: string, maxBytes: number): Promise<void> {
+  await write(exchange, opening);
+  for (let sent = opening.length; sent < maxBytes && !exchange.signal.aborted && !exchange.res.destroyed; sent += FILLER.length) {
+    await write(exchange, FILLER);
+  }
+  if (!exchange.signal.aborted) exchange.res.end();
+}
+
 /** Applies a `*-after` fault at the current point of the stream; the exchange is over afterwards. */
 async function applyStreamFault(exchange: Exchange, fault: StreamFault, wire: VendorWire, context: WireContext): Promise<void> {
   switch (fault.kind) {
@@ -96,6 +118,10 @@ async function applyStreamFault(exchange: Exchange, fault: StreamFault, wire: Ve
       await write(exchange, wire.inBandError(context, fault.message));
       exchange.res.end();
       return;
+    case "endless-after":
+      // The opening of the vendor's malformed event without its line end: an event that never ends.
+      await writeEndless(exchange, wire.malformedEvent(context).trimEnd(), fault.maxBytes ?? DEFAULT_ENDLESS_MAX_BYTES);
+      return;
   }
 }
 
@@ -114,6 +140,8 @@ export async function sendStream(
   await sleep(behavior.firstTokenDelayMs, exchange.signal);
   if (exchange.signal.aborted) return;
   exchange.res.writeHead(200, response.headers);
+  // A first-content delay starts once the headers are out, whether or not a preamble event follows.
+  if (behavior.firstContentDelayMs !== undefined) exchange.res.flushHeaders();
   let contentWritten = 0;
   for (const event of response.events) {
     if (exchange.signal.aborted) return;
@@ -122,7 +150,8 @@ export async function sendStream(
       return;
     }
     if (event.content) {
-      if (contentWritten > 0) await sleep(behavior.tokenIntervalMs, exchange.signal);
+      await sleep(contentWritten > 0 ? behavior.tokenIntervalMs : behavior.firstContentDelayMs, exchange.signal);
+      if (exchange.signal.aborted) return;
       contentWritten += 1;
     }
     await writeEvent(exchange, event.bytes, behavior.splitUtf8);
@@ -137,7 +166,8 @@ export async function sendStream(
 /**
  * Sends a non-streaming body. The `*-after` faults have no events to count here, so they act on the
  * body: cut = half the body then a destroyed socket; eof/malformed = half the body, cleanly ended;
- * stall = headers only; error-event = the vendor's error body with status 200.
+ * stall = headers only; error-event = the vendor's error body with status 200; endless = a JSON body
+ * that never ends (chunked, no Content-Length). `firstContentDelayMs` waits between headers and body.
  */
 export async function sendUnary(
   exchange: Exchange,
@@ -152,15 +182,25 @@ export async function sendUnary(
   const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
   const half = body.subarray(0, Math.floor(body.length / 2));
   const { res } = exchange;
+  if (behavior.firstContentDelayMs !== undefined && fault?.kind !== "stall-after") {
+    res.writeHead(response.status, fault?.kind === "endless-after" ? response.headers : { ...response.headers, "content-length": String(body.length) });
+    res.flushHeaders();
+    await sleep(behavior.firstContentDelayMs, exchange.signal);
+    if (exchange.signal.aborted) return;
+  }
+  const writeHead = (headers: Record<string, string>): void => {
+    if (!res.headersSent) res.writeHead(response.status, headers);
+  };
   switch (fault?.kind) {
     case "cut-after":
-      res.writeHead(response.status, { ...response.headers, "content-length": String(body.length) });
+      writeHead({ ...response.headers, "content-length": String(body.length) });
       await write(exchange, half);
       exchange.destroy();
       return;
     case "eof-after":
     case "malformed-after":
-      res.writeHead(response.status, { ...response.headers, "content-length": String(half.length) });
+      // With a first-content delay the full length is already promised: the short body is then a cut.
+      writeHead({ ...response.headers, "content-length": String(half.length) });
       res.end(half);
       return;
     case "stall-after":
@@ -170,12 +210,16 @@ export async function sendUnary(
       return;
     case "error-event-after": {
       const error = wire.error(500, context, { message: fault.message });
-      res.writeHead(200, error.headers);
+      if (!res.headersSent) res.writeHead(200, error.headers);
       res.end(error.body);
       return;
     }
+    case "endless-after":
+      writeHead(response.headers);
+      await writeEndless(exchange, body.subarray(0, Math.min(body.length, 16)).toString("utf8"), fault.maxBytes ?? DEFAULT_ENDLESS_MAX_BYTES);
+      return;
     default:
-      res.writeHead(response.status, { ...response.headers, "content-length": String(body.length) });
+      writeHead({ ...response.headers, "content-length": String(body.length) });
       await writeEvent(exchange, body, behavior.splitUtf8);
       res.end();
   }
@@ -192,7 +236,12 @@ export async function sendStatusFault(
   await sleep(behavior.firstTokenDelayMs, exchange.signal);
   if (exchange.signal.aborted) return;
   const seconds = fault.retryAfter !== undefined && /^\d+(\.\d+)?$/.test(fault.retryAfter) ? Number(fault.retryAfter) : undefined;
-  const response = wire.error(fault.status, context, { message: fault.message, errorType: fault.errorType, retryAfterSeconds: seconds });
+  const response = wire.error(fault.status, context, {
+    message: fault.message,
+    errorType: fault.errorType,
+    errorCode: fault.errorCode,
+    retryAfterSeconds: seconds,
+  });
   const headers: Record<string, string> = { ...response.headers };
   // Gemini never sends Retry-After: its wait lives in the body's RetryInfo (add it via `headers` if wanted).
   if (fault.retryAfter !== undefined && wire.vendor !== "gemini") headers["retry-after"] = fault.retryAfter;
@@ -202,6 +251,11 @@ export async function sendStatusFault(
   headers["content-length"] = String(body.length);
   exchange.res.writeHead(fault.status, headers);
   exchange.res.end(body);
+}
+
+/** Reads the request and never answers: no status, no header, until the client goes away. */
+export async function sendNothing(exchange: Exchange): Promise<void> {
+  await waitForAbort(exchange.signal);
 }
 
 /** Resets the connection before any header is sent. */

@@ -165,7 +165,7 @@ function errorPayload(status: number, context: WireContext, options: WireErrorOp
       message: (options.message ?? known.message).replaceAll("{model}", context.model),
       type: options.errorType ?? known.type,
       param: known.param ?? null,
-      code: known.code,
+      code: options.errorCode ?? known.code,
     },
   };
 }

@@ -4,14 +4,14 @@
  */
 import http from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { anthropicWire } from "./anthropic-wire.js";
 import type { SimBehavior, SimRule, Vendor } from "./behavior.js";
-import { createIdSource, resolveReply, RuleBook } from "./behavior.js";
+import { behaviorForRequest, createIdSource, resolveReply, RuleBook } from "./behavior.js";
 import { handleControl } from "./control.js";
 import type { Exchange } from "./faults.js";
-import { sendReset, sendStatusFault, sendStream, sendUnary } from "./faults.js";
+import { sendNothing, sendReset, sendStatusFault, sendStream, sendUnary } from "./faults.js";
 import { DEFAULT_FIXTURES_DIR, fixtureResponse, loadFixture } from "./fixtures.js";
 import { geminiWire } from "./gemini-wire.js";
 import { ollamaWire } from "./ollama-wire.js";
@@ -50,6 +50,12 @@ export interface Simulator {
   reset(): void;
   readonly requests: readonly RecordedRequest[];
   waitForRequests(n: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Client TCP connections open right now: how many carry a response in progress (`busy`), and how many
+   * have never carried a request (`unused`: a client pool's spare connections). The rest idle in a
+   * keep-alive pool after serving. After a client's requests are all over, `busy` must be 0.
+   */
+  connections(): { open: number; busy: number; unused: number };
   /** Closes the server and destroys every open socket, streams in progress included. */
   close(): Promise<void>;
 }
@@ -160,6 +166,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   async function respond(exchange: Exchange, wire: VendorWire, context: WireContext, behavior: SimBehavior, parseError: boolean): Promise<void> {
     const fault = behavior.fault;
     if (fault?.kind === "reset") return sendReset(exchange, behavior);
+    if (fault?.kind === "hang") return sendNothing(exchange);
     if (fault?.kind === "status") return sendStatusFault(exchange, fault, behavior, wire, context);
     const rejection = parseError
       ? { status: 400, message: "We could not parse the JSON body of your request." }
@@ -228,10 +235,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ids: createIdSource(entry.id),
       receivedAt: entry.receivedAt,
     };
-    await respond(exchange, wire, context, rules.take(wire.vendor, model), parseError);
+    await respond(exchange, wire, context, behaviorForRequest(rules.take(wire.vendor, model), entry.id), parseError);
   }
 
+  /** Every open socket and the requests it has carried. */
+  const sockets = new Map<Socket, number>();
+  const busy = new Set<Socket>();
   const server = http.createServer({ noDelay: true }, (req, res) => {
+    const socket = req.socket;
+    sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+    busy.add(socket);
+    res.once("close", () => busy.delete(socket));
     handle(req, res).catch((error: unknown) => {
       logger?.warn({ err: error }, "simulator request failed");
       if (res.headersSent) {
@@ -240,6 +254,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: `simulator: ${(error as Error).message ?? String(error)}` }));
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.set(socket, 0);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      busy.delete(socket);
     });
   });
   // Clients pool connections; outlive a typical 60 s client idle timeout.
@@ -279,6 +300,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         waiters.push({ n, resolve: done });
       });
     },
+    connections: () => ({ open: sockets.size, busy: busy.size, unused: [...sockets.values()].filter((served) => served === 0).length }),
     close() {
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

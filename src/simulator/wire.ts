@@ -81,6 +81,8 @@ export interface VendorWire {
 export interface WireErrorOptions {
   message?: string;
   errorType?: string;
+  /** A vendor error code, where the vendor's error body has one (OpenAI's `error.code`). */
+  errorCode?: string;
   retryAfterSeconds?: number;
 }
 
