@@ -12,6 +12,8 @@ export interface ConnectionLimits {
   maxConcurrentStreams: number;
   /** Largest request head, in bytes. */
   maxHeaderBytes: number;
+  /** Streams one HTTP/2 session may reset (cancel) in one second before it is closed: a rapid-reset flood. */
+  maxStreamResetsPerSecond: number;
 }
 
 export const defaultConnectionLimits: ConnectionLimits = {
@@ -21,4 +23,5 @@ export const defaultConnectionLimits: ConnectionLimits = {
   idleTimeoutMs: 60_000,
   maxConcurrentStreams: 1_000,
   maxHeaderBytes: 16 * 1024,
+  maxStreamResetsPerSecond: 200,
 };

@@ -159,6 +159,7 @@ export const serverSchema = z
         idleTimeoutMs: positiveInt.default(defaultConnectionLimits.idleTimeoutMs),
         maxConcurrentStreams: positiveInt.max(2 ** 31 - 1).default(defaultConnectionLimits.maxConcurrentStreams),
         maxHeaderBytes: positiveInt.default(defaultConnectionLimits.maxHeaderBytes),
+        maxStreamResetsPerSecond: positiveInt.default(defaultConnectionLimits.maxStreamResetsPerSecond),
       })
       .strict()
       .refine((limits) => limits.headersTimeoutMs <= limits.requestTimeoutMs, {

@@ -7,7 +7,9 @@
  * Every connection is bounded in time: the request head (headersTimeoutMs, sniffing included), the
  * whole request (requestTimeoutMs; HTTP/1.1 by Node itself, HTTP/2 per stream here), an idle HTTP/1.1
  * keep-alive connection (keepAliveTimeoutMs) and an HTTP/2 session with no open stream (idleTimeoutMs).
- * HTTP/2 advertises a stream cap; malformed or oversized HTTP/1.1 heads get Node's 400/431/408.
+ * HTTP/2 advertises a stream cap and drops a session that resets streams faster than
+ * maxStreamResetsPerSecond (a rapid-reset flood); malformed or oversized HTTP/1.1 heads get Node's
+ * 400/431/408.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
@@ -63,6 +65,7 @@ export function createProtocolListener(handler: AnyRequestHandler, limits: Conne
   http2Server.on("session", (session) => {
     sessions.add(session);
     closeWhenIdle(session, limits.idleTimeoutMs);
+    closeOnResetFlood(session, limits.maxStreamResetsPerSecond);
     session.once("close", () => sessions.delete(session));
     if (!accepting) session.close();
   });
@@ -167,4 +170,26 @@ function closeWhenIdle(session: ServerHttp2Session, idleMs: number): void {
   });
   session.once("close", () => clearTimeout(timer));
   arm();
+}
+
+/**
+ * Closes a session whose client cancels more than `maxPerSecond` streams within a second: each reset
+ * stream still costs a request's work, so a flood of them (CVE-2023-44487) would starve every other call.
+ */
+function closeOnResetFlood(session: ServerHttp2Session, maxPerSecond: number): void {
+  let windowStart = 0;
+  let resets = 0;
+  session.on("stream", (stream) => {
+    stream.once("aborted", () => {
+      const now = performance.now();
+      if (now - windowStart >= 1_000) {
+        windowStart = now;
+        resets = 0;
+      }
+      if (++resets > maxPerSecond && !session.destroyed) {
+        session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+        session.destroy();
+      }
+    });
+  });
 }
