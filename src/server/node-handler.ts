@@ -8,7 +8,7 @@ import { Code, ConnectError, createContextValues, type ConnectRouter } from "@co
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import type { CorsPolicy } from "./cors.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
@@ -84,16 +84,17 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
 }
 
 /**
- * After a refused body, reads as little of the rest as it can. HTTP/2: what still arrives is discarded
- * until the client ends the stream (or the request timeout resets it); resetting it at once would make
- * the client's DATA frames in flight count as invalid frames, and enough of those make Node drop the
- * whole session (ENHANCE_YOUR_CALM). HTTP/1.1: the answer says `connection: close`; the socket then
- * stops being read and is destroyed shortly after the answer, not at once: closing with the client's
- * bytes unread sends a TCP reset that can wipe the answer before the client reads it.
+ * After a refused body, reads as little of the rest as it can. HTTP/2: flow control holds the client
+ * back, and the stream is reset shortly after the answer is out (at once, the reset could overtake the
+ * answer's trailers). HTTP/1.1: the answer says `connection: close`; the socket then stops being read
+ * and is destroyed shortly after the answer, not at once: closing with the client's bytes unread sends
+ * a TCP reset that can wipe the answer before the client reads it.
  */
 function stopReading(request: NodeRequest, response: NodeResponse): void {
   if ("stream" in request) {
-    request.resume();
+    const stream = request.stream;
+    // CANCEL, not NO_ERROR: Node defers a NO_ERROR reset until the client's side has ended, which it never does.
+    stream.once("finish", () => setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), lingerAfterRefusalMs).unref());
     return;
   }
   const socket = request.socket;
@@ -107,7 +108,7 @@ function stopReading(request: NodeRequest, response: NodeResponse): void {
   });
 }
 
-/** How long a refused HTTP/1.1 client has to read its answer before the connection is destroyed. */
+/** How long a refused client has to read its answer before the connection (HTTP/1.1) or stream (HTTP/2) is closed. */
 const lingerAfterRefusalMs = 1_000;
 
 /**
