@@ -23,7 +23,7 @@ const portkeyStart = path.join(benchDirectory, "peers", "portkey", "node_modules
 const litellmBinary = path.join(benchDirectory, "peers", "litellm", ".venv", "bin", "litellm");
 
 /** The mock models every target is asked for (aliases in modelgate, model_list entries in LiteLLM). */
-export const MOCK_MODELS = ["mock-instant", "mock-delay-60", "mock-stream-32-20", "mock-stream-32-0", "mock-stream-8-20", "mock-stream-10-300"];
+export const MOCK_MODELS = ["mock-instant", "mock-delay-60", "mock-stream-32-20", "mock-stream-32-0", "mock-stream-8-20", "mock-stream-10-300", "mock-stream-20-100"];
 
 export type GatewayName = "mock" | "modelgate" | "null" | "portkey" | "litellm";
 
@@ -62,11 +62,19 @@ export async function startMock(logDirectory: string): Promise<Gateway> {
   return { name: "mock", port: await waitForListening(started, 20_000), started };
 }
 
-function renderModelgateConfig(mockPort: number, port: number, directory: string, serverSettings: Record<string, number | string | boolean> = {}): string {
+function renderModelgateConfig(
+  mockPort: number,
+  port: number,
+  directory: string,
+  serverSettings: Record<string, number | string | boolean> = {},
+  providerSettings: Record<string, number | string | boolean> = {},
+): string {
   const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
   const extraSettings = Object.entries(serverSettings).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join("");
+  const extraProviderSettings = Object.entries(providerSettings).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}\n`).join("");
   const rendered = template
     .replace("http://127.0.0.1:18181/v1", `http://127.0.0.1:${mockPort}/v1`)
+    .replace(/^    apiKey: x\n/m, `    apiKey: x\n${extraProviderSettings}`)
     .replace(/^  port: 18180$/m, `  port: ${port}\n${extraSettings}`.trimEnd());
   const file = path.join(directory, "modelgate.bench.yaml");
   writeFileSync(file, rendered);
@@ -117,6 +125,8 @@ export interface StartGatewayOptions {
   bundle?: string;
   /** More `server:` settings for modelgate's bench config, e.g. `{ releaseIdleMemoryAfterMs: 5000 }`. */
   serverSettings?: Record<string, number | string | boolean>;
+  /** More settings for modelgate's provider of the mock, e.g. `{ maxConnections: 64 }` (the config's defaults otherwise). */
+  providerSettings?: Record<string, number | string | boolean>;
   /** Environment variables for the gateway's process (modelgate and null only), e.g. `{ MALLOC_ARENA_MAX: "2" }`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -144,7 +154,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
   if (name === "modelgate") {
-    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings);
+    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings, options.providerSettings);
     const script =
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]

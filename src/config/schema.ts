@@ -7,6 +7,7 @@
 // A namespace import (zod 4's documented form) lets the bundler keep only the parts of zod used here;
 // `import { z }` keeps all of it, locales and JSON Schema included.
 import * as z from "zod";
+import { defaultPoolLimits } from "../providers/http/pool-limits.js";
 import { defaultResponseLimits } from "../providers/http/response-limits.js";
 import { providerKinds } from "../providers/registry.js";
 import { defaultConnectionLimits } from "./connection-limits.js";
@@ -49,7 +50,14 @@ export const providerSchema = z
     /** Secret; use ${ENV_VAR}. An empty key disables the provider's deployments with a warning. */
     apiKey: z.string().optional(),
     headers: z.record(z.string(), z.string()).default({}),
-    maxConnections: positiveInt.default(64),
+    /** Calls in flight to this provider at once (one connection each over HTTP/1.1). */
+    maxConnections: positiveInt.default(defaultPoolLimits.maxConnections),
+    /**
+     * Calls that may wait for a connection while all are busy; past them a call is refused at once
+     * (RATE_LIMITED, RESOURCE_EXHAUSTED) and routing tries another deployment. Waiting counts against the
+     * caller's deadline only, never against the vendor's time limits or its breaker.
+     */
+    maxQueued: nonNegativeInt.default(defaultPoolLimits.maxQueued),
     /** Azure OpenAI api-version; turns on deployment URLs and the api-key header. */
     azureApiVersion: z.string().optional(),
     timeouts: timeoutsSchema.partial().optional(),

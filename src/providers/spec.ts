@@ -62,13 +62,28 @@ export interface SamplingSettings {
 /**
  * Per-attempt time limits in milliseconds, already cut to what is left of the caller's deadline.
  * `firstTokenMs` bounds the wait for response headers and the first event; `idleMs` the gap between
- * events; `totalMs` the whole attempt.
+ * events; `totalMs` the whole attempt. A wait for one of the gateway's own connections is not counted:
+ * the limits run from the moment the call is sent (`DispatchObserver`).
  */
 export interface AttemptTimeouts {
   connectMs: number;
   firstTokenMs: number;
   idleMs: number;
   totalMs: number;
+}
+
+/**
+ * Told when a call waits inside the gateway for a connection to its vendor, and when it is sent on one.
+ * Our own queueing is not the vendor's time: routing's attempt stops its first-token and total limits
+ * while the call waits (only the caller's deadline runs) and starts them afresh once it is sent. An
+ * adapter whose calls never wait calls neither; one whose calls may wait (the pooled HTTP client) calls
+ * `waiting` only for a call that waits, and `sent` for every call.
+ */
+export interface DispatchObserver {
+  /** The call waits: every connection the gateway may open to the vendor is busy. */
+  waiting(): void;
+  /** The call is being written to a connection: the vendor's time starts now. */
+  sent(): void;
 }
 
 /** One call to one vendor model: everything an adapter needs, already resolved by routing. */
@@ -83,6 +98,8 @@ export interface ModelCall {
   timeouts: AttemptTimeouts;
   /** Sent upstream for correlation where the vendor accepts a header for it. */
   requestId?: string;
+  /** Told when the call waits for a connection and when it is sent (routing's attempt); absent when nobody times it. */
+  dispatch?: DispatchObserver;
 }
 
 /** Token counts. A field is absent when the vendor did not report it: unknown is never zero. */
@@ -127,12 +144,15 @@ export interface CompleteResult {
   warnings: CallWarning[];
 }
 
-/** The one interface every vendor adapter implements. Adapters are stateless apart from their pool. */
+/**
+ * The one interface every vendor adapter implements. Adapters are stateless apart from their pool. They
+ * throw only `ProviderError`, or `ConnectionsBusyError` when the gateway's own pool cannot take the call.
+ */
 export interface ProviderAdapter {
   readonly kind: ProviderKind;
-  /** Resolves with the whole answer or rejects with a `ProviderError`. */
+  /** Resolves with the whole answer or rejects with a `ProviderError` (or `ConnectionsBusyError`). */
   complete(call: ModelCall, signal: AbortSignal): Promise<CompleteResult>;
-  /** Yields parts as they arrive; throws only `ProviderError`. Aborting `signal` aborts the upstream call. */
+  /** Yields parts as they arrive; throws `ProviderError` (or `ConnectionsBusyError`). Aborting `signal` aborts the upstream call. */
   stream(call: ModelCall, signal: AbortSignal): AsyncIterable<StreamPart>;
   /** Closes pooled connections. */
   close(): Promise<void>;
@@ -208,6 +228,21 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * Thrown instead of sending a call when the gateway has no connection for it: every connection it may
+ * open to the vendor is busy and `maxQueued` calls already wait for one, or the host refused it another
+ * socket (out of file descriptors or local ports). The gateway sheds load it cannot carry. Not the
+ * vendor's doing, so it is no `ProviderError`: routing counts it against no breaker and no vendor
+ * statistic, and may try another deployment; with none left the caller gets RATE_LIMITED
+ * (RESOURCE_EXHAUSTED), a limit of ours. The message names the limit, for logs.
+ */
+export class ConnectionsBusyError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "ConnectionsBusyError";
+  }
+}
+
 /** Vendor text and plain data redacted; errors and other objects kept, so their identity and type survive. */
 function redactedCause(cause: unknown): unknown {
   if (typeof cause === "string") return redactSecretText(cause);
@@ -238,6 +273,11 @@ export interface ProviderSettings {
   headers: Record<string, string>;
   /** Upper bound on pooled connections to this origin. */
   maxConnections: number;
+  /**
+   * Calls that may wait for a connection while all `maxConnections` are busy; past them a call is shed
+   * (`ConnectionsBusyError`). `defaultPoolLimits.maxQueued` (providers/http/pool-limits.ts) when absent.
+   */
+  maxQueued?: number;
   /** Azure OpenAI: the api-version query parameter; turns on deployment URLs and the api-key header. */
   azureApiVersion?: string;
   /** Response size limits; `defaultResponseLimits` (providers/http/response-limits.ts) when absent. */

@@ -1,7 +1,10 @@
 /**
  * One request's books: opens every attempt and closes it with exactly one record (route record,
  * stats, in-flight count, breaker hand-back, bill), and reads from them the route, the usage served,
- * the cost and, when no attempt served, the error the request ends with.
+ * the cost and, when no attempt served, the error the request ends with. The route record says what the
+ * caller waited (wall time from the attempt's start); the deployment's stats say what the vendor took, so
+ * time spent waiting for one of our connections is left out of them, and an attempt shed before it was
+ * sent (`busy`) is not in them at all.
  */
 import type { AttemptOutcome, CallContext, ErrorReason, FailureSummary, GatewayRequest, RouteRecord } from "../gateway/types.js";
 import { GatewayError } from "../gateway/types.js";
@@ -59,7 +62,7 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
   const record = async (
     attempt: Attempt,
     outcome: AttemptOutcome,
-    details: { reason?: ErrorReason; usage?: Usage; billed: boolean; timeToFirstTokenMs?: number },
+    details: { reason?: ErrorReason; usage?: Usage; billed: boolean; timeToFirstTokenMs?: number; sent?: boolean },
   ): Promise<void> => {
     const { deployment } = attempt;
     const { reason, usage, billed, timeToFirstTokenMs } = details;
@@ -79,7 +82,17 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
       costMicroUsd: costNanoUsd === undefined ? undefined : nanoToMicroUsd(costNanoUsd),
       retry: attempt.retry,
     });
-    await stats.recordAttempt({ deployment: deployment.name, outcome, latencyMs, timeToFirstTokenMs, usage, costNanoUsd, billed });
+    if (details.sent === false) return;
+    const waitedMs = attempt.waitedForConnectionMs;
+    await stats.recordAttempt({
+      deployment: deployment.name,
+      outcome,
+      latencyMs: latencyMs - waitedMs,
+      timeToFirstTokenMs: timeToFirstTokenMs === undefined ? undefined : timeToFirstTokenMs - waitedMs,
+      usage,
+      costNanoUsd,
+      billed,
+    });
   };
 
   const ledger: AttemptLedger = {
@@ -104,12 +117,14 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
       const interrupted = attempt.timeToFirstTokenMs !== undefined;
       const providerError = failure.type === "provider" ? failure.error : undefined;
       const usage = providerError?.usage;
-      await record(attempt, failure.type !== "provider" ? "canceled" : interrupted ? "interrupted" : "failed", {
+      const outcome = failure.type === "provider" ? (interrupted ? "interrupted" : "failed") : failure.type === "busy" ? "failed" : "canceled";
+      await record(attempt, outcome, {
         reason: failureReason(failure),
         usage,
         // An interrupted attempt produced tokens: billed even when the vendor never said how many.
         billed: usage !== undefined || interrupted,
         timeToFirstTokenMs: attempt.timeToFirstTokenMs,
+        sent: failure.type !== "busy",
       });
       if (interrupted) {
         served.push(usage ?? {});
@@ -171,6 +186,13 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
           "The provider's stream failed after content had been sent; the answer is incomplete.",
           { failure },
         );
+      }
+      if (stop.type !== "policy" && lastFailure?.type === "busy") {
+        return new GatewayError("RATE_LIMITED", `The gateway's connections to the provider are all busy (after ${attempts} attempt(s)).`, {
+          failure,
+          retryAfterMs,
+          metadata: { model, cause: "connections_busy" },
+        });
       }
       const last = stop.type === "policy" ? stop.error : lastFailure?.type === "provider" ? lastFailure.error : undefined;
       if (last === undefined) return passedOverError(model, passedOver, retryAfterMs, failure);

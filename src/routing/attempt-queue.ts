@@ -193,6 +193,9 @@ export function createAttemptQueue(runtime: EngineRuntime, request: GatewayReque
 
     failed(attempt, failure, failureContext) {
       if (failureContext.committed) committed = true;
+      // Nothing was sent: the next deployment (another pool, maybe) may have room. Not the vendor's
+      // doing, so no cooldown and no retry of the same deployment, whose pool is as full as it was.
+      if (failure.type === "busy") return;
       if (failure.type !== "provider") {
         stop = { type: failure.type };
         return;

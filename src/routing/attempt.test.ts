@@ -107,6 +107,74 @@ describe("Attempt", () => {
     expect(await raced).toMatchObject({ kind: "timeout" });
   });
 
+  it("holds the first-token limit off while the call waits for a connection, and arms it when the call is sent", async () => {
+    const { clock, attempt } = open(60_000);
+    attempt.watch("first-token");
+    attempt.waiting();
+    await clock.advance(10_000);
+    expect(attempt.signal.aborted).toBe(false);
+    attempt.sent();
+    await clock.advance(99);
+    expect(attempt.signal.aborted).toBe(false);
+    await clock.advance(1);
+    expect(attempt.abortedFailure()).toMatchObject({ type: "provider", error: { kind: "timeout", message: "No first-token within the attempt's time limit." } });
+  });
+
+  it("arms a first-token limit asked for during the wait only once the call is sent", async () => {
+    const { clock, attempt } = open(60_000);
+    attempt.waiting();
+    attempt.watch("first-token");
+    await clock.advance(1_000);
+    expect(attempt.signal.aborted).toBe(false);
+    attempt.sent();
+    await clock.advance(100);
+    expect(attempt.abortedFailure()).toMatchObject({ type: "provider", error: { kind: "timeout" } });
+  });
+
+  it("starts its total limit afresh when a call that waited is sent", async () => {
+    const { clock, attempt } = open(60_000);
+    await clock.advance(400);
+    attempt.waiting();
+    await clock.advance(5_000);
+    expect(attempt.signal.aborted).toBe(false);
+    attempt.sent();
+    await clock.advance(499);
+    expect(attempt.signal.aborted).toBe(false);
+    await clock.advance(1);
+    expect(attempt.abortedFailure()).toMatchObject({ type: "provider", error: { kind: "timeout", message: "No total within the attempt's time limit." } });
+    expect(attempt.waitedForConnectionMs).toBe(5_000);
+  });
+
+  it("lets only the caller's deadline end a call that waits for a connection", async () => {
+    const { clock, attempt } = open(2_000);
+    attempt.watch("first-token");
+    attempt.waiting();
+    await clock.advance(2_000);
+    expect(attempt.abortedFailure()).toEqual({ type: "deadline" });
+  });
+
+  it("ignores a send it was not told to wait for: limits run from the attempt's start", async () => {
+    const { clock, attempt } = open(60_000);
+    attempt.watch("first-token");
+    await clock.advance(60);
+    attempt.sent();
+    await clock.advance(40);
+    expect(attempt.abortedFailure()).toMatchObject({ type: "provider", error: { kind: "timeout" } });
+    expect(attempt.waitedForConnectionMs).toBe(0);
+  });
+
+  it("is the dispatch observer of the call it makes", () => {
+    const seen: unknown[] = [];
+    const observing: ProviderAdapter = { ...deafAdapter, complete: (call) => (seen.push(call.dispatch), new Promise(() => undefined)) };
+    const clock = createFakeClock({ start: 0 });
+    const context: CallContext = { signal: new AbortController().signal, deadlineAt: 60_000, receivedAt: 0 };
+    const admission = { planned: { deployment, tier: 0, estimatedInputTokens: 1 }, retry: 0, permit: { probe: false } };
+    const attempt = new Attempt(admission, observing, clock, context);
+    void attempt.complete({ vendorModel: "m", messages: [], sampling: { stopSequences: [] }, tools: [], timeouts: attempt.timeouts });
+    expect(seen).toEqual([attempt]);
+    attempt.close(false);
+  });
+
   it("unlinks from the caller's signal and aborts its own when it closes", () => {
     const { caller, attempt } = open(60_000);
     expect(getEventListeners(caller.signal, "abort")).toHaveLength(1);

@@ -4,10 +4,22 @@
  * (first-token, then idle); and a race that lets the engine move on at once even when an adapter
  * ignores its signal. The abort reason says why the attempt was cut short: a GatewayError for the
  * caller's deadline or cancel (stop), a ProviderError `timeout` for one of its own limits (fall back).
+ *
+ * While the call waits inside the gateway for a connection to the vendor (the adapter says so through
+ * `DispatchObserver`), only the caller's deadline runs: the total and first-token limits stop, and start
+ * afresh when the call is sent. Our own queueing is never the vendor's time, nor its failure.
  */
 import { GatewayError, type CallContext, type ErrorReason } from "../gateway/types.js";
 import { reasonForProviderError } from "../gateway/reason-for-provider-error.js";
-import { ProviderError, type AttemptTimeouts, type CompleteResult, type ModelCall, type ProviderAdapter, type StreamPart } from "../providers/spec.js";
+import {
+  ProviderError,
+  type AttemptTimeouts,
+  type CompleteResult,
+  type DispatchObserver,
+  type ModelCall,
+  type ProviderAdapter,
+  type StreamPart,
+} from "../providers/spec.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import { startTimer, type Clock } from "../resilience/clock.js";
 import { computeAttemptTimeouts } from "./attempt-timeouts.js";
@@ -15,16 +27,28 @@ import type { PlannedAttempt } from "./plan.js";
 import type { RouteDeployment } from "./route-table.js";
 import { StreamWatchdog, type WatchdogLimit } from "./stream-watchdog.js";
 
-/** How an attempt ended badly, once classified. */
+/**
+ * How an attempt ended badly, once classified. `busy`: the gateway's pool to the vendor had no
+ * connection free and no room to wait for one, so nothing was sent (ours, not the vendor's).
+ */
 export type AttemptFailure =
   | { type: "provider"; error: ProviderError }
+  | { type: "busy" }
   | { type: "deadline" }
   | { type: "canceled" };
 
 /** The reason a failure is recorded and announced with. */
 export function failureReason(failure: AttemptFailure): ErrorReason {
-  if (failure.type === "provider") return reasonForProviderError(failure.error.kind);
-  return failure.type === "deadline" ? "DEADLINE_EXCEEDED" : "CANCELED";
+  switch (failure.type) {
+    case "provider":
+      return reasonForProviderError(failure.error.kind);
+    case "busy":
+      return "RATE_LIMITED";
+    case "deadline":
+      return "DEADLINE_EXCEEDED";
+    case "canceled":
+      return "CANCELED";
+  }
 }
 
 /** A planned attempt its deployment's breaker let through. */
@@ -51,14 +75,22 @@ function stopError(stop: "deadline" | "canceled"): GatewayError {
     : new GatewayError("CANCELED", "The request was canceled.");
 }
 
+/** setTimeout cannot wait longer than this. */
+const maxTimerMs = 2_147_483_647;
+
+const noTimer = (): void => undefined;
+
 /**
  * What an attempt closed without serving is aborted with, made once: nothing waits on it by then, the abort
  * only closes what the adapter still holds open, and an Error per attempt would cost a stack trace.
  */
 const released = new GatewayError("CANCELED", "The attempt is over.");
 
-/** One upstream call in progress. Closed exactly once, by the ledger. */
-export class Attempt {
+/**
+ * One upstream call in progress. Closed exactly once, by the ledger. It is its call's dispatch observer,
+ * so a wait for a connection costs no object.
+ */
+export class Attempt implements DispatchObserver {
   readonly planned: PlannedAttempt;
   readonly deployment: RouteDeployment;
   readonly retry: number;
@@ -68,8 +100,13 @@ export class Attempt {
   /** Aborted on the caller's deadline or cancel, one of the attempt's time limits, or close. */
   readonly signal: AbortSignal;
   private readonly controller = new AbortController();
-  private readonly stopTotal: () => void;
+  private stopTotal: () => void;
   private watchdog: StreamWatchdog | undefined;
+  /** The limit the engine wants watched, kept while a wait for a connection holds the watchdog off. */
+  private watching: WatchdogLimit | undefined;
+  /** When the call started waiting for a connection, while it waits. */
+  private waitingSince: number | undefined;
+  private waitedMs = 0;
   private upstream: AsyncIterator<StreamPart> | undefined;
   /** The reject of the pending `race`, if one is waiting. */
   private pendingRace: ((reason: unknown) => void) | undefined;
@@ -95,24 +132,47 @@ export class Attempt {
     this.startedAt = now;
     this.timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
     this.signal = this.controller.signal;
-    const untilDeadline = context.deadlineAt - now;
-    const limitIsDeadline = untilDeadline <= deployment.timeouts.totalMs;
-    this.stopTotal = startTimer(clock, Math.max(0, Math.min(untilDeadline, deployment.timeouts.totalMs)), () =>
-      this.abort(limitIsDeadline ? stopError("deadline") : timeoutError("total")),
-    );
+    this.stopTotal = this.startTotalTimer(deployment.timeouts.totalMs);
     context.signal.addEventListener("abort", this.onCallerAbort, { once: true });
     if (context.signal.aborted) this.onCallerAbort();
   }
 
-  /** Makes the unary upstream call. */
+  /** Makes the unary upstream call; the adapter tells the attempt if the call waits for a connection. */
   complete(call: ModelCall): Promise<CompleteResult> {
-    return this.adapter.complete(call, this.signal);
+    return this.adapter.complete({ ...call, dispatch: this }, this.signal);
   }
 
-  /** Opens the upstream stream; `close` returns it, after the abort, so the adapter sees why it ends. */
+  /**
+   * Opens the upstream stream; the adapter tells the attempt if the call waits for a connection. `close`
+   * returns the stream, after the abort, so the adapter sees why it ends.
+   */
   stream(call: ModelCall): AsyncIterator<StreamPart> {
-    this.upstream = this.adapter.stream(call, this.signal)[Symbol.asyncIterator]();
+    this.upstream = this.adapter.stream({ ...call, dispatch: this }, this.signal)[Symbol.asyncIterator]();
     return this.upstream;
+  }
+
+  /** The call waits for a connection: only the caller's deadline runs until it is sent. */
+  waiting(): void {
+    if (this.isClosed || this.waitingSince !== undefined) return;
+    this.waitingSince = this.clock.now();
+    this.stopTotal();
+    this.stopTotal = this.startTotalTimer(Number.POSITIVE_INFINITY);
+    this.watchdog?.disarm();
+  }
+
+  /** The call is sent: after a wait, the total and first-token limits start afresh from now. */
+  sent(): void {
+    if (this.isClosed || this.waitingSince === undefined) return;
+    this.waitedMs += this.clock.now() - this.waitingSince;
+    this.waitingSince = undefined;
+    this.stopTotal();
+    this.stopTotal = this.startTotalTimer(this.deployment.timeouts.totalMs);
+    if (this.watching !== undefined) this.armWatchdog(this.watching);
+  }
+
+  /** Time the call spent waiting for a connection inside the gateway (so far). */
+  get waitedForConnectionMs(): number {
+    return this.waitedMs + (this.waitingSince === undefined ? 0 : this.clock.now() - this.waitingSince);
   }
 
   get closed(): boolean {
@@ -127,18 +187,22 @@ export class Attempt {
   /** Notes the first content part, and disarms the first-token watchdog. */
   firstContent(): void {
     this.firstContentAt = this.clock.now();
-    this.watchdog?.disarm();
+    this.unwatch();
   }
 
-  /** (Re)arms the stream watchdog: the attempt times out unless re-armed or disarmed within `limit`'s time. */
+  /**
+   * (Re)arms the stream watchdog: the attempt times out unless re-armed or disarmed within `limit`'s
+   * time. While the call waits for a connection the limit is only noted, and armed once it is sent.
+   */
   watch(limit: WatchdogLimit): void {
     if (this.isClosed) return;
-    this.watchdog ??= new StreamWatchdog(this.clock, (expired) => this.abort(timeoutError(expired)));
-    this.watchdog.arm(limit === "idle" ? this.timeouts.idleMs : this.timeouts.firstTokenMs, limit);
+    this.watching = limit;
+    if (this.waitingSince === undefined) this.armWatchdog(limit);
   }
 
   /** Disarms the watchdog while the client, not the provider, is the slow side. */
   unwatch(): void {
+    this.watching = undefined;
     this.watchdog?.disarm();
   }
 
@@ -186,6 +250,23 @@ export class Attempt {
     this.context.signal.removeEventListener("abort", this.onCallerAbort);
     if (!served) this.abort(released);
     this.upstream?.return?.().catch(() => undefined);
+  }
+
+  private armWatchdog(limit: WatchdogLimit): void {
+    this.watchdog ??= new StreamWatchdog(this.clock, (expired) => this.abort(timeoutError(expired)));
+    this.watchdog.arm(limit === "idle" ? this.timeouts.idleMs : this.timeouts.firstTokenMs, limit);
+  }
+
+  /**
+   * Aborts the attempt at the caller's deadline or after `totalMs` from now, whichever comes first; no
+   * timer when both are further off than a timer can wait (setTimeout would fire at once instead).
+   */
+  private startTotalTimer(totalMs: number): () => void {
+    const untilDeadline = this.context.deadlineAt - this.clock.now();
+    const limitIsDeadline = untilDeadline <= totalMs;
+    const limitMs = Math.max(0, Math.min(untilDeadline, totalMs));
+    if (limitMs > maxTimerMs) return noTimer;
+    return startTimer(this.clock, limitMs, () => this.abort(limitIsDeadline ? stopError("deadline") : timeoutError("total")));
   }
 
   private abort(reason: Error): void {

@@ -68,6 +68,7 @@ function providerSettings(name: string, provider: ProviderConfig): ProviderSetti
     apiKey: provider.apiKey,
     headers: provider.headers,
     maxConnections: provider.maxConnections,
+    maxQueued: provider.maxQueued,
     azureApiVersion: provider.azureApiVersion,
     limits: provider.limits,
   };

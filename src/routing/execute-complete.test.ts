@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GatewayError } from "../gateway/types.js";
 import { collect, createTestEngine, testConfig, testContext, testRequest } from "./testing/engine-fixture.js";
-import { scriptError, scriptText, type FakeScript } from "./testing/fake-adapter.js";
+import { scriptError, scriptText, scriptWaitForConnection, type FakeScript } from "./testing/fake-adapter.js";
 
 const price = { inputNanoUsd: 1_000, cachedInputNanoUsd: 100, outputNanoUsd: 4_000, asOf: "2025-10-01" };
 
@@ -465,5 +465,34 @@ describe("breaker recovery through the engine", () => {
     }
     expect(served).toEqual(["b", "b", "b", "b", "a", "a"]);
     expect(adapters.get("p")?.callsFor("model-a")).toHaveLength(4);
+  });
+});
+
+describe("a unary call and the gateway's own pool", () => {
+  it("completes after waiting for a connection longer than its total limit, with the breaker untouched", async () => {
+    const config = testConfig({
+      providers: { p: { kind: "openai-compatible", baseUrl: "http://127.0.0.1:1" } },
+      deployments: { a: { provider: "p", model: "model-a", timeouts: { firstTokenMs: 100, totalMs: 200 } } },
+      aliases: { chat: { tiers: [["a"]] } },
+    });
+    const { engine, clock } = await createTestEngine({ config, scripts: { p: { "model-a": [scriptWaitForConnection(1_000, scriptText("ok", { firstTokenMs: 150 }))] } } });
+    const result = await engine.complete(testRequest("chat"), testContext(clock));
+    expect(result.text).toBe("ok");
+    expect(result.route.attempts.map((attempt) => [attempt.outcome, attempt.latencyMs])).toEqual([["succeeded", 1_150]]);
+    expect((await engine.deploymentStats(["a"]))[0]).toMatchObject({ failures: 0, breakerState: "closed", latency: { p50Ms: 150 } });
+  });
+
+  it("still times out at its total limit counted from the send", async () => {
+    const config = testConfig({
+      providers: { p: { kind: "openai-compatible", baseUrl: "http://127.0.0.1:1" } },
+      deployments: { a: { provider: "p", model: "model-a", timeouts: { totalMs: 200 } } },
+      aliases: { chat: { tiers: [["a"]] } },
+      routing: { retry: { maxAttempts: 1 } },
+    });
+    const { engine, clock } = await createTestEngine({ config, scripts: { p: { "model-a": [scriptWaitForConnection(1_000, [{ type: "hang" }])] } } });
+    const started = clock.now();
+    const error = await failure(engine.complete(testRequest("chat"), testContext(clock)));
+    expect(error.reason).toBe("PROVIDER_TIMEOUT");
+    expect(clock.now() - started).toBe(1_200);
   });
 });

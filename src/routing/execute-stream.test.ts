@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { GatewayError, GatewayEvent } from "../gateway/types.js";
 import { ProviderError } from "../providers/spec.js";
 import { collect, createTestEngine, testConfig, testContext, testRequest } from "./testing/engine-fixture.js";
-import { scriptError, scriptText, type FakeScript } from "./testing/fake-adapter.js";
+import { scriptError, scriptText, scriptWaitForConnection, type FakeScript } from "./testing/fake-adapter.js";
 
 const price = { inputNanoUsd: 1_000, outputNanoUsd: 4_000, asOf: "2025-10-01" };
 
@@ -195,5 +195,80 @@ describe("executeStream", () => {
       toolCalls: [{ id: "call_1", name: "lookup", argumentsJson: '{"q":"x"}' }],
       warnings: [{ code: "unsupported-setting", message: "seed ignored", deployment: "a" }],
     });
+  });
+});
+
+describe("executeStream when the gateway's own pool is the bottleneck", () => {
+  const pooled = testConfig({
+    providers: { p: { kind: "openai-compatible", baseUrl: "http://127.0.0.1:1" }, q: { kind: "openai-compatible", baseUrl: "http://127.0.0.1:2" } },
+    deployments: {
+      a: { provider: "p", model: "model-a", timeouts: { firstTokenMs: 100, totalMs: 500 } },
+      b: { provider: "q", model: "model-b" },
+    },
+    aliases: { chat: { tiers: [["a"], ["b"]] } },
+    routing: { retry: { maxRetriesPerDeployment: 1 }, breaker: { consecutiveFailures: 2 } },
+  });
+
+  it("a wait for a connection far past the first-token and total limits fails nothing, and stays out of the vendor's stats", async () => {
+    const { engine, clock } = await createTestEngine({
+      config: pooled,
+      scripts: { p: { "model-a": [scriptWaitForConnection(3_000, scriptText("Hello", { firstTokenMs: 60 }))] }, q: {} },
+    });
+    for (let call = 0; call < 3; call += 1) {
+      const { events, error } = await collect(engine.stream(testRequest("chat"), testContext(clock)));
+      expect(error).toBeUndefined();
+      expect(text(events)).toBe("Hello");
+      // The route record is what the caller waited; the deployment's stats are what the vendor took.
+      expect(events.at(-1)).toMatchObject({ route: { deployment: "a", attempts: [{ deployment: "a", outcome: "succeeded", latencyMs: 3_060, timeToFirstTokenMs: 3_060 }] } });
+    }
+    const [stats] = await engine.deploymentStats(["a"]);
+    expect(stats).toMatchObject({ attempts: 3, failures: 0, breakerState: "closed", timeToFirstToken: { p50Ms: 60 }, latency: { p50Ms: 60 } });
+  });
+
+  it("a wait for a connection still counts against the caller's deadline", async () => {
+    const { engine, clock } = await createTestEngine({
+      config: pooled,
+      scripts: { p: { "model-a": [scriptWaitForConnection(5_000, scriptText("late"))] }, q: {} },
+    });
+    const { error } = await collect(engine.stream(testRequest("chat"), testContext(clock, 1_000)));
+    expect(error).toMatchObject({ reason: "DEADLINE_EXCEEDED" });
+    expect((await engine.deploymentStats(["a"]))[0]).toMatchObject({ failures: 0, breakerState: "closed" });
+  });
+
+  it("a call the pool sheds falls over to the next deployment at once, and is no failure of the vendor", async () => {
+    const { engine, clock, adapters } = await createTestEngine({
+      config: pooled,
+      scripts: { p: { "model-a": [[{ type: "busy" }]] }, q: { "model-b": [scriptText("spare", { firstTokenMs: 10 })] } },
+    });
+    for (let call = 0; call < 4; call += 1) {
+      const started = clock.now();
+      const { events, error } = await collect(engine.stream(testRequest("chat"), testContext(clock)));
+      expect(error).toBeUndefined();
+      expect(clock.now() - started).toBe(10);
+      expect(events[0]).toEqual({ type: "fallback", fromDeployment: "a", toDeployment: "b", reason: "RATE_LIMITED" });
+      expect(events.at(-1)).toMatchObject({
+        route: { deployment: "b", attempts: [{ deployment: "a", outcome: "failed", reason: "RATE_LIMITED", retry: 0 }, { deployment: "b", outcome: "succeeded" }] },
+      });
+    }
+    // Tried every time (never retried on the same full pool), never counted: the breaker stays closed.
+    expect(adapters.get("p")?.callsFor("model-a")).toHaveLength(4);
+    expect((await engine.deploymentStats(["a"]))[0]).toMatchObject({ attempts: 0, failures: 0, recentErrorRate: 0, breakerState: "closed" });
+  });
+
+  it("with every deployment shedding, the request ends RATE_LIMITED, the gateway's own limit", async () => {
+    const { engine, clock } = await createTestEngine({
+      config: pooled,
+      scripts: { p: { "model-a": [[{ type: "busy" }]] }, q: { "model-b": [[{ type: "busy" }]] } },
+    });
+    const { events, error } = await collect(engine.stream(testRequest("chat"), testContext(clock)));
+    expect(events.filter((event) => event.type !== "fallback")).toEqual([]);
+    const failure = error as GatewayError;
+    expect(failure.reason).toBe("RATE_LIMITED");
+    expect(failure.metadata).toEqual({ model: "chat", cause: "connections_busy" });
+    expect(failure.failure?.route.attempts.map((attempt) => [attempt.deployment, attempt.outcome, attempt.reason])).toEqual([
+      ["a", "failed", "RATE_LIMITED"],
+      ["b", "failed", "RATE_LIMITED"],
+    ]);
+    expect((await engine.deploymentStats(["a", "b"])).map((view) => view.breakerState)).toEqual(["closed", "closed"]);
   });
 });

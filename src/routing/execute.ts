@@ -4,7 +4,7 @@
  * classifying a failure, recording it, releasing the attempt, and the shadow call.
  */
 import type { CallContext, ErrorReason, GatewayRequest } from "../gateway/types.js";
-import { ProviderError, type Usage } from "../providers/spec.js";
+import { ConnectionsBusyError, ProviderError, type Usage } from "../providers/spec.js";
 import { callerStop, type Attempt, type AttemptFailure } from "./attempt.js";
 import { createAttemptLedger, type AttemptLedger } from "./attempt-ledger.js";
 import { createAttemptQueue, type FailureContext } from "./attempt-queue.js";
@@ -50,6 +50,7 @@ export interface ExecutionMode<E, R> {
 function classify(runtime: EngineRuntime, request: GatewayRequest, context: CallContext, attempt: Attempt, error: unknown): AttemptFailure {
   const aborted = attempt.abortedFailure();
   if (aborted !== undefined) return aborted;
+  if (error instanceof ConnectionsBusyError) return { type: "busy" };
   if (error instanceof ProviderError) {
     if (error.kind === "canceled" && context.signal.aborted) return { type: callerStop(runtime.clock, context) };
     return { type: "provider", error };

@@ -114,7 +114,9 @@ export function createProtocolListener(handler: AnyRequestHandler, limits: Conne
     listen(port, host) {
       return new Promise((resolve, reject) => {
         netServer.once("error", reject);
-        netServer.listen(port, host, () => {
+        // A burst of new connections (thousands of clients opening streams at once) must not overflow
+        // the kernel's accept queue, whose default (511) drops them before the gateway sees them.
+        netServer.listen({ port, host, backlog: 4_096 }, () => {
           netServer.removeListener("error", reject);
           // The HTTP/1.1 server is fed sockets, never listens itself, and Node starts its request
           // timeout checks (and its connection tracking) on "listening": start them with ours.

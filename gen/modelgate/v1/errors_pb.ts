@@ -185,7 +185,9 @@ export enum ErrorReason {
   COST_LIMIT_EXCEEDED = 16,
 
   /**
-   * A gateway rate limit was exceeded (RESOURCE_EXHAUSTED).
+   * A limit of the gateway's own was reached: a rate limit, or no connection to the provider to be had (all
+   * busy and their queue full, or the host out of sockets: ErrorInfo metadata cause "connections_busy"); not
+   * the vendor's doing (RESOURCE_EXHAUSTED).
    *
    * @generated from enum value: ERROR_REASON_RATE_LIMITED = 17;
    */

@@ -23,7 +23,7 @@ export function createAnthropicAdapter(
   options: { client?: PooledClient } = {},
 ): ProviderAdapter {
   const client =
-    options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+    options.client ?? createPooledClient(settings);
   const limits = responseLimitsOf(settings);
 
   function headers(stream: boolean): Record<string, string> {
@@ -44,6 +44,7 @@ export function createAnthropicAdapter(
       body: JSON.stringify(body),
       signal,
       timeouts: call.timeouts,
+      dispatch: call.dispatch,
     });
     if (response.status < 200 || response.status >= 300) {
       throw anthropicErrorFromResponse(response.status, response.headers, await readErrorBody(response));

@@ -18,7 +18,7 @@ import { parseGeminiStream } from "./parse-gemini-stream.js";
  */
 export function createGeminiAdapter(settings: ProviderSettings, options: { client?: PooledClient } = {}): ProviderAdapter {
   const client =
-    options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+    options.client ?? createPooledClient(settings);
   const limits = responseLimitsOf(settings);
 
   async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
@@ -35,6 +35,7 @@ export function createGeminiAdapter(settings: ProviderSettings, options: { clien
       body: JSON.stringify(body),
       signal,
       timeouts: call.timeouts,
+      dispatch: call.dispatch,
     });
     if (response.status < 200 || response.status >= 300) {
       throw geminiErrorFromResponse(response.status, response.headers, await readErrorBody(response));

@@ -40,6 +40,18 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
+ * Errors of the gateway's own host, not of the vendor: no file descriptor (per process or system-wide),
+ * no buffer space, or no local port left to connect from.
+ */
+const localExhaustionCodes = new Set(["EMFILE", "ENFILE", "ENOBUFS", "EADDRNOTAVAIL"]);
+
+/** Whether a connection failed because this host ran out of sockets, so no vendor is to blame. */
+export function isLocalSocketExhaustion(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && localExhaustionCodes.has(code);
+}
+
+/**
  * Turns anything thrown while talking to an upstream into a `ProviderError`. The caller's signal is
  * checked first, so a cancel is never reported as a network fault; then the total time limit; then
  * undici's and the OS's error codes. The original error is kept in `cause` for logs only.

@@ -1,7 +1,8 @@
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { ProviderError, type AttemptTimeouts } from "../spec.js";
+import type { ServerResponse } from "node:http";
+import { ConnectionsBusyError, ProviderError, type AttemptTimeouts, type DispatchObserver } from "../spec.js";
 import { createPooledClient, type PooledClient } from "./pooled-client.js";
 import { rejectionOf } from "./test-support/create-test-call.js";
 import { startTestServer, type TestServer } from "./test-support/start-test-server.js";
@@ -220,5 +221,118 @@ describe("createPooledClient", () => {
     const response = await client(server.baseUrl).request({ path: "/", headers: {}, signal: new AbortController().signal, timeouts });
     expect(await response.text(1024)).toBe("once");
     expect(() => response.body[Symbol.asyncIterator]()).toThrow(/only once/);
+  });
+});
+
+describe("createPooledClient with every connection busy", () => {
+  /** A server that answers only when the test says so; `held` are the responses not yet ended, in arrival order. */
+  async function holdingServer(): Promise<{ server: TestServer; held: ServerResponse[]; ports: number[] }> {
+    const held: ServerResponse[] = [];
+    const ports: number[] = [];
+    const server = await serve((request, response) => {
+      ports.push(response.socket?.remotePort ?? 0);
+      response.writeHead(200);
+      response.write(request.url);
+      held.push(response);
+    });
+    return { server, held, ports };
+  }
+
+  function observer(log: string[], name: string): DispatchObserver {
+    return { waiting: () => log.push(`${name} waiting`), sent: () => log.push(`${name} sent`) };
+  }
+
+  const until = async (condition: () => boolean): Promise<void> => {
+    for (let waited = 0; !condition(); waited += 5) {
+      if (waited > 2_000) throw new Error("condition not met within 2 s");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
+  it("queues requests past maxConnections in order, sending each as a connection frees, and says so", async () => {
+    const { server, held } = await holdingServer();
+    const pooled = createPooledClient({ baseUrl: server.baseUrl, maxConnections: 1, maxQueued: 4 });
+    cleanups.push(() => pooled.close());
+    const log: string[] = [];
+    const send = (path: string) =>
+      pooled.request({ path, headers: {}, signal: new AbortController().signal, timeouts, dispatch: observer(log, path) });
+    const responses = [send("/a"), send("/b"), send("/c")];
+    expect(log).toEqual(["/b waiting", "/c waiting"]);
+    for (const path of ["/a", "/b", "/c"]) {
+      await until(() => held.length === 1);
+      expect(server.requests.map((request) => request.url).at(-1)).toBe(path);
+      held.pop()?.end();
+    }
+    for (const response of responses) expect((await (await response).text(1024)).startsWith("/")).toBe(true);
+    expect(log).toEqual(["/b waiting", "/c waiting", "/a sent", "/b sent", "/c sent"]);
+  });
+
+  it("sheds a request at once when every connection is busy and maxQueued requests wait", async () => {
+    const { server, held } = await holdingServer();
+    const pooled = createPooledClient({ baseUrl: server.baseUrl, maxConnections: 1, maxQueued: 1 });
+    cleanups.push(() => pooled.close());
+    const send = (path: string) => pooled.request({ path, headers: {}, signal: new AbortController().signal, timeouts });
+    const first = send("/a");
+    const second = send("/b");
+    const error = await rejectionOf(send("/c"));
+    expect(error).toBeInstanceOf(ConnectionsBusyError);
+    expect(error).not.toBeInstanceOf(ProviderError);
+    await until(() => held.length === 1);
+    held.pop()?.end();
+    await (await first).text(1024);
+    await until(() => held.length === 1);
+    held.pop()?.end();
+    await (await second).text(1024);
+    expect(server.requests.map((request) => request.url)).toEqual(["/a", "/b"]);
+  });
+
+  it("drops a request canceled while it waits: canceled at once, never sent, and the connection kept", async () => {
+    const { server, held, ports } = await holdingServer();
+    const pooled = createPooledClient({ baseUrl: server.baseUrl, maxConnections: 1, maxQueued: 4 });
+    cleanups.push(() => pooled.close());
+    const first = pooled.request({ path: "/a", headers: {}, signal: new AbortController().signal, timeouts });
+    const caller = new AbortController();
+    const waiting = pooled.request({ path: "/b", headers: {}, signal: caller.signal, timeouts });
+    caller.abort(new Error("gone"));
+    expect(await withinMs(rejectionOf(waiting), 50)).toMatchObject({ kind: "canceled" });
+    await until(() => held.length === 1);
+    held.pop()?.end();
+    await (await first).text(1024);
+    const third = pooled.request({ path: "/c", headers: {}, signal: new AbortController().signal, timeouts });
+    await until(() => held.length === 1);
+    held.pop()?.end();
+    await (await third).text(1024);
+    expect(server.requests.map((request) => request.url)).toEqual(["/a", "/c"]);
+    expect(ports[1]).toBe(ports[0]);
+  });
+
+  it("runs the first-token and total limits from the send, not from the wait", async () => {
+    const { server, held } = await holdingServer();
+    const pooled = createPooledClient({ baseUrl: server.baseUrl, maxConnections: 1, maxQueued: 4 });
+    cleanups.push(() => pooled.close());
+    const first = pooled.request({ path: "/a", headers: {}, signal: new AbortController().signal, timeouts });
+    const tight = { ...timeouts, firstTokenMs: 150, totalMs: 200 };
+    const second = pooled.request({ path: "/b", headers: {}, signal: new AbortController().signal, timeouts: tight });
+    await until(() => held.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    held.pop()?.end();
+    await (await first).text(1024);
+    await until(() => held.length === 1);
+    held.pop()?.end();
+    expect(await (await second).text(1024)).toBe("/b");
+  });
+
+  it("fails the requests still waiting when it closes", async () => {
+    const { server, held } = await holdingServer();
+    const pooled = createPooledClient({ baseUrl: server.baseUrl, maxConnections: 1, maxQueued: 4 });
+    const first = pooled.request({ path: "/a", headers: {}, signal: new AbortController().signal, timeouts });
+    const waiting = pooled.request({ path: "/b", headers: {}, signal: new AbortController().signal, timeouts });
+    await until(() => held.length === 1);
+    const closed = pooled.close();
+    expect(await withinMs(rejectionOf(waiting), 50)).toMatchObject({ kind: "unavailable" });
+    held.pop()?.end();
+    await (await first).text(1024);
+    await closed;
+    expect(server.requests.map((request) => request.url)).toEqual(["/a"]);
   });
 });

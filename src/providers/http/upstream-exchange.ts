@@ -1,7 +1,10 @@
 /**
  * One request/response exchange with an upstream, as an undici dispatch handler: the response head
  * resolves a promise, the body chunks queue up for one reader (an async iterator, or `text()`), and
- * aborts come from the caller's signal, the total time limit, or the reader stopping early.
+ * aborts come from the caller's signal, the total time limit, or the reader stopping early. Before it is
+ * dispatched an exchange may wait in its pool's queue for a connection (pooled-client.ts); an abort then
+ * only takes it out of the queue. The total time limit runs from the moment undici writes the request to
+ * a connection (`onRequestStart`), so that wait is never the vendor's time.
  *
  * Why a handler of our own rather than undici's `request()`: that API wraps every response body in a
  * Node `Readable` and every read in its async-iterator machinery, and links one more AbortController
@@ -15,6 +18,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
+import type { DispatchObserver } from "../spec.js";
 
 /** Status and headers of a response, as undici parsed them (lower-case names). */
 export interface ResponseHead {
@@ -25,6 +29,17 @@ export interface ResponseHead {
 /** Abort reasons of our own, made once: an `abort()` never builds an error per request. */
 export const releasedReason = new Error("released: the consumer stopped reading");
 export const totalLimitReason = new Error("the total time limit passed");
+
+/**
+ * The pool an exchange belongs to; one object per pool, so an exchange holds no closure of its own. Told
+ * of each exchange's end exactly once: `ended` after it was dispatched, `abandoned` if it never was.
+ */
+export interface ExchangeOwner {
+  /** A dispatched exchange is over: its connection may take the next call. */
+  ended(): void;
+  /** An exchange gave up while it waited for a connection. */
+  abandoned(): void;
+}
 
 /** Unread body bytes above which the socket is paused until the reader catches up. */
 const maxQueuedBytes = 256 * 1024;
@@ -41,6 +56,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
   readonly head: Promise<ResponseHead>;
   /** Set when the total time limit aborted the exchange (read by `toProviderError`). */
   readonly totalLimit = { aborted: false };
+  /** In its pool's queue, waiting for a connection. */
+  waiting = false;
+  /** Handed to undici: its end frees a connection. */
+  private dispatched = false;
+  private totalMs: number | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
 
   private resolveHead!: (head: ResponseHead) => void;
@@ -58,7 +78,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
   private failed = false;
   private reader: PendingRead | undefined;
 
-  constructor(private readonly caller: AbortSignal) {
+  constructor(
+    private readonly caller: AbortSignal,
+    private readonly owner: ExchangeOwner,
+    /** What undici is asked to send. */
+    private readonly options: Dispatcher.DispatchOptions,
+    private readonly observer: DispatchObserver | undefined,
+  ) {
     this.head = new Promise<ResponseHead>((resolve, reject) => {
       this.resolveHead = resolve;
       this.rejectHead = reject;
@@ -71,14 +97,35 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
   }
 
   /**
-   * Aborts the exchange if it is not over within `totalMs`; settling clears the timer. The timer calls a
-   * module function with the exchange as its argument rather than a closure: on Node 24 a per-request
-   * closure stored on the exchange kept each call's objects alive through later scavenges
-   * (docs/benchmarks.md, third pass).
+   * Aborts the exchange if it is not over within `totalMs` of being written to a connection; settling
+   * clears the timer. The timer calls a module function with the exchange as its argument rather than a
+   * closure: on Node 24 a per-request closure stored on the exchange kept each call's objects alive
+   * through later scavenges (docs/benchmarks.md, third pass).
    */
   limitTotal(totalMs: number): void {
-    this.totalTimer = setTimeout(abortForTotalLimit, totalMs, this);
-    this.totalTimer.unref();
+    this.totalMs = totalMs;
+  }
+
+  /** Hands the exchange to undici (from the pool's queue, or at once). */
+  dispatchOn(dispatcher: Dispatcher): void {
+    this.waiting = false;
+    this.dispatched = true;
+    try {
+      dispatcher.dispatch(this.options, this);
+    } catch (error) {
+      this.onResponseError(undefined, asError(error));
+    }
+  }
+
+  /** Puts the exchange in its pool's queue and tells the observer it waits. */
+  wait(): void {
+    this.waiting = true;
+    this.observer?.waiting();
+  }
+
+  /** Fails the exchange with `reason` (the pool closing). */
+  fail(reason: Error): void {
+    this.abort(reason);
   }
 
   abortForTotalLimit(): void {
@@ -129,9 +176,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
     return (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString("utf8");
   }
 
+  /** undici writes the request to a connection now: the vendor's time starts. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+    if (this.pendingAbort !== undefined) {
+      controller.abort(this.pendingAbort);
+      return;
+    }
+    if (this.totalMs !== undefined && this.totalTimer === undefined && !this.settled) {
+      this.totalTimer = setTimeout(abortForTotalLimit, this.totalMs, this);
+      this.totalTimer.unref();
+    }
+    this.observer?.sent();
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -161,7 +217,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
     reader?.resolve(done);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     this.failed = true;
     this.failure = error;
     this.settle();
@@ -178,8 +234,15 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
 
   private abort(reason: Error): void {
     if (this.settled) return;
-    if (this.controller === undefined) this.pendingAbort ??= reason;
-    else this.controller.abort(reason);
+    if (this.waiting) {
+      // Never sent: it leaves the queue, and no connection is spent on it.
+      this.waiting = false;
+      this.onResponseError(undefined, reason);
+    } else if (this.controller === undefined) {
+      this.pendingAbort ??= reason;
+    } else {
+      this.controller.abort(reason);
+    }
   }
 
   private settle(): void {
@@ -187,6 +250,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, EventListen
     this.settled = true;
     this.caller.removeEventListener("abort", this);
     if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
+    if (this.dispatched) this.owner.ended();
+    else this.owner.abandoned();
   }
 }
 

@@ -18,7 +18,7 @@ import { parseOllamaStream } from "./parse-ollama-stream.js";
  */
 export function createOllamaAdapter(settings: ProviderSettings, options: { client?: PooledClient } = {}): ProviderAdapter {
   const client =
-    options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+    options.client ?? createPooledClient(settings);
   const limits = responseLimitsOf(settings);
 
   async function send(call: ModelCall, body: Record<string, unknown>, stream: boolean, signal: AbortSignal) {
@@ -34,6 +34,7 @@ export function createOllamaAdapter(settings: ProviderSettings, options: { clien
       body: JSON.stringify(body),
       signal,
       timeouts: call.timeouts,
+      dispatch: call.dispatch,
     });
     if (response.status < 200 || response.status >= 300) {
       throw ollamaErrorFromResponse(response.status, response.headers, await readErrorBody(response));

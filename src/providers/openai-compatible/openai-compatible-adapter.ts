@@ -19,7 +19,7 @@ export function createOpenAICompatibleAdapter(
   settings: ProviderSettings,
   options: { client?: PooledClient } = {},
 ): ProviderAdapter {
-  const client = options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+  const client = options.client ?? createPooledClient(settings);
   const azureApiVersion = settings.azureApiVersion;
   const headers: Record<string, string> = {};
   if (settings.apiKey !== undefined) {

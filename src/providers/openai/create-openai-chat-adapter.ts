@@ -46,6 +46,7 @@ export function createOpenAIChatAdapter(config: OpenAIChatAdapterConfig): Provid
       body: JSON.stringify(body),
       signal,
       timeouts: call.timeouts,
+      dispatch: call.dispatch,
     });
     if (response.status < 200 || response.status > 299) {
       const bodyText = await readErrorBody(response);

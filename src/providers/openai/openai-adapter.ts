@@ -7,10 +7,10 @@ import { createOpenAIChatAdapter } from "./create-openai-chat-adapter.js";
  * Creates the adapter for api.openai.com (Chat Completions, `POST {baseUrl}/chat/completions`,
  * Bearer auth, `max_completion_tokens`). `settings.headers` (e.g. `OpenAI-Organization`,
  * `OpenAI-Project`) are sent on every call and may override ours. Pass `options.client` to share or
- * stub the pool; by default the adapter owns one sized by `settings.maxConnections`.
+ * stub the pool; by default the adapter owns one sized by `settings.maxConnections` and `maxQueued`.
  */
 export function createOpenAIAdapter(settings: ProviderSettings, options: { client?: PooledClient } = {}): ProviderAdapter {
-  const client = options.client ?? createPooledClient({ baseUrl: settings.baseUrl, maxConnections: settings.maxConnections });
+  const client = options.client ?? createPooledClient(settings);
   const headers: Record<string, string> = {};
   if (settings.apiKey !== undefined) headers.authorization = `Bearer ${settings.apiKey}`;
   return createOpenAIChatAdapter({

@@ -4,7 +4,8 @@
  * was sent, whether and when it was aborted — so tests can assert attempt order, retry timing and
  * that aborts reach the upstream call. Like the AI SDK's mock model, but time-aware.
  */
-import { ProviderError,
+import { ConnectionsBusyError,
+  ProviderError,
   type CompleteResult,
   type ModelCall,
   type ProviderAdapter,
@@ -20,6 +21,10 @@ export type FakeStep =
   | { type: "delay"; ms: number }
   | { type: "part"; part: StreamPart }
   | { type: "error"; error: ProviderError }
+  /** Waits `ms` for a connection, as the pooled client does when all are busy, telling the call's observer. */
+  | { type: "wait-for-connection"; ms: number }
+  /** Refused by the gateway's own pool: every connection busy, the queue full. */
+  | { type: "busy" }
   /** Never answers (until aborted). */
   | { type: "hang" };
 
@@ -90,6 +95,11 @@ export function scriptError(
   return steps;
 }
 
+/** The call waits `waitMs` for a connection, then goes on with `then`. */
+export function scriptWaitForConnection(waitMs: number, then: FakeScript): FakeScript {
+  return [{ type: "wait-for-connection", ms: waitMs }, ...then];
+}
+
 function abortError(): ProviderError {
   return new ProviderError("canceled", "fake call aborted");
 }
@@ -126,6 +136,14 @@ export function createFakeAdapter(options: FakeAdapterOptions): FakeAdapter {
             if (signal.aborted) reject(abortError());
             signal.addEventListener("abort", () => reject(abortError()), { once: true });
           });
+        } else if (step.type === "wait-for-connection") {
+          record.call.dispatch?.waiting();
+          await clock.sleep(step.ms, signal).catch(() => {
+            throw abortError();
+          });
+          record.call.dispatch?.sent();
+        } else if (step.type === "busy") {
+          throw new ConnectionsBusyError("fake: every connection busy");
         } else if (step.type === "error") {
           throw step.error;
         } else {

@@ -61,7 +61,9 @@ const (
 	ErrorReason_ERROR_REASON_CANCELED ErrorReason = 15
 	// The request's cost cap or a budget was exceeded (RESOURCE_EXHAUSTED).
 	ErrorReason_ERROR_REASON_COST_LIMIT_EXCEEDED ErrorReason = 16
-	// A gateway rate limit was exceeded (RESOURCE_EXHAUSTED).
+	// A limit of the gateway's own was reached: a rate limit, or no connection to the provider to be had (all
+	// busy and their queue full, or the host out of sockets: ErrorInfo metadata cause "connections_busy"); not
+	// the vendor's doing (RESOURCE_EXHAUSTED).
 	ErrorReason_ERROR_REASON_RATE_LIMITED ErrorReason = 17
 	// The gateway is shutting down (UNAVAILABLE).
 	ErrorReason_ERROR_REASON_SHUTTING_DOWN ErrorReason = 18
