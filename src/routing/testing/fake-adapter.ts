@@ -4,7 +4,8 @@
  * was sent, whether and when it was aborted — so tests can assert attempt order, retry timing and
  * that aborts reach the upstream call. Like the AI SDK's mock model, but time-aware.
  */
-import { ConnectionsBusyError,
+import {
+  ConnectionsBusyError,
   ProviderError,
   type CompleteResult,
   type ModelCall,
