@@ -66,11 +66,11 @@ export function openPeriodMs(config: BreakerConfig, trips: number): number {
   return Math.min(config.maxOpenMs, config.openMs * 2 ** Math.max(0, trips - 1));
 }
 
-/** Creates a breaker over a store record named `breaker:<key>`. */
+/** Creates a breaker over a store record named `breaker:{<key>}`. */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const { key, config, store, clock, logger } = options;
-  const recordKey = `breaker:${key}`;
-  const windowKey = `breaker-window:${key}`;
+  const recordKey = `breaker:{${key}}`;
+  const windowKey = `breaker-window:{${key}}`;
 
   const logTransition = (from: BreakerState, to: Next): void => {
     if (from === to.state) return;
@@ -135,7 +135,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     async onSuccess(permit) {
       const now = clock.now();
       if (!permit.probe) {
-        await store.recordOutcome(windowKey, now, false, config.windowMs);
+        // Not awaited: a success cannot trip the breaker, so its count need not hold the answer up.
+        void store.recordOutcome(windowKey, now, false, config.windowMs);
         await update((current) => {
           if (current.state !== "closed" || current.consecutiveFailures === 0) return { result: undefined };
           return { next: { ...current, consecutiveFailures: 0 }, result: undefined };
@@ -153,7 +154,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
           result: true,
         };
       });
-      if (closed === true) await store.clearOutcomes(windowKey);
+      if (closed === true) await store.forget([windowKey]);
     },
 
     async onFailure(permit) {
@@ -174,7 +175,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
         if (consecutive >= config.consecutiveFailures || byRate) return { next: tripped(current, now), result: true };
         return { next: { ...current, consecutiveFailures: consecutive }, result: false };
       });
-      if (opened === true) await store.clearOutcomes(windowKey);
+      if (opened === true) await store.forget([windowKey]);
     },
 
     async onIgnored(permit) {

@@ -20,7 +20,7 @@ import { sumUsage } from "./sum-usage.js";
 
 export interface AttemptLedger {
   /** Starts `admission` as an attempt and counts it in flight. */
-  open(admission: Admission): Promise<Attempt>;
+  open(admission: Admission): Attempt;
   succeeded(attempt: Attempt, result: { usage: Usage; vendorModel?: string }): Promise<void>;
   /** Records a failure. An attempt that had sent content is `interrupted`, and billed even without usage. */
   failed(attempt: Attempt, failure: AttemptFailure): Promise<void>;
@@ -59,15 +59,15 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
   let serving: RouteDeployment | undefined;
   let servingVendorModel: string | undefined;
 
-  const record = async (
+  const record = (
     attempt: Attempt,
     outcome: AttemptOutcome,
     details: { reason?: ErrorReason; usage?: Usage; billed: boolean; timeToFirstTokenMs?: number; sent?: boolean },
-  ): Promise<void> => {
+  ): void => {
     const { deployment } = attempt;
     const { reason, usage, billed, timeToFirstTokenMs } = details;
     attempt.close(outcome === "succeeded");
-    await stats.adjustInFlight(deployment.name, -1);
+    stats.adjustInFlight(deployment.name, -1);
     const latencyMs = clock.now() - attempt.startedAt;
     const costNanoUsd = billed ? computeCostNanoUsd(usage, deployment.price) : undefined;
     if (billed) bills.push({ usage, costNanoUsd });
@@ -84,7 +84,7 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
     });
     if (details.sent === false) return;
     const waitedMs = attempt.waitedForConnectionMs;
-    await stats.recordAttempt({
+    stats.recordAttempt({
       deployment: deployment.name,
       outcome,
       latencyMs: latencyMs - waitedMs,
@@ -96,16 +96,16 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
   };
 
   const ledger: AttemptLedger = {
-    async open(admission) {
+    open(admission) {
       const deployment = admission.planned.deployment;
       const adapter = runtime.adapters.get(deployment.provider);
       if (adapter === undefined) throw new Error(`no adapter for provider ${deployment.provider}`);
-      await stats.adjustInFlight(deployment.name, 1);
+      stats.adjustInFlight(deployment.name, 1);
       return new Attempt(admission, adapter, clock, context);
     },
 
     async succeeded(attempt, result) {
-      await record(attempt, "succeeded", { usage: result.usage, billed: true, timeToFirstTokenMs: attempt.timeToFirstTokenMs });
+      record(attempt, "succeeded", { usage: result.usage, billed: true, timeToFirstTokenMs: attempt.timeToFirstTokenMs });
       served.push(result.usage);
       serving = attempt.deployment;
       servingVendorModel = result.vendorModel ?? attempt.deployment.vendorModel;
@@ -118,7 +118,7 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
       const providerError = failure.type === "provider" ? failure.error : undefined;
       const usage = providerError?.usage;
       const outcome = failure.type === "provider" ? (interrupted ? "interrupted" : "failed") : failure.type === "busy" ? "failed" : "canceled";
-      await record(attempt, outcome, {
+      record(attempt, outcome, {
         reason: failureReason(failure),
         usage,
         // An interrupted attempt produced tokens: billed even when the vendor never said how many.
@@ -137,7 +137,7 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
 
     async release(attempt) {
       if (attempt.closed) return;
-      await record(attempt, "canceled", { reason: "CANCELED", billed: false });
+      record(attempt, "canceled", { reason: "CANCELED", billed: false });
       await runtime.breakerFor(attempt.deployment.name).onIgnored(attempt.permit);
     },
 

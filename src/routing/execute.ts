@@ -87,7 +87,7 @@ export async function* execute<E, R>(
     for (;;) {
       const admission = await queue.next();
       if (admission === undefined) throw ledger.finalError(queue.ending());
-      const attempt = await ledger.open(admission);
+      const attempt = ledger.open(admission);
       try {
         let served: Served<E, R>;
         try {

@@ -89,7 +89,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         try {
           const result = await Promise.race([adapter.complete(call, controller.signal), whenAborted(controller.signal)]);
           const costNanoUsd = computeCostNanoUsd(result.usage, deployment.price);
-          await stats.recordAttempt({
+          stats.recordAttempt({
             deployment: deployment.name,
             outcome: "succeeded",
             latencyMs: clock.now() - startedAt,
@@ -122,7 +122,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
             return;
           }
           const agreement = compareTexts(primaryOutcome.text, shadow.text);
-          await stats.recordShadow({ deployment: deployment.name, agreed: agreement.normalized });
+          stats.recordShadow({ deployment: deployment.name, agreed: agreement.normalized });
           logger.info(
             {
               ...base,

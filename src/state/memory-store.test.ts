@@ -25,11 +25,12 @@ describe("createMemoryStore", () => {
 
   it("keeps counters, in-flight gauges and latency series", async () => {
     const store = createMemoryStore();
-    expect(await store.incrementCounter("c", 5)).toBe(5);
+    store.addToCounter("c", 5);
+    expect(await store.readCounter("c")).toBe(5);
     expect(await store.readCounter("c")).toBe(5);
     expect(await store.adjustInFlight("d", 1)).toBe(1);
     expect(await store.adjustInFlight("d", -2)).toBe(0);
-    await store.recordLatency("l", 40);
+    store.recordLatency("l", 40);
     expect(await store.readLatency("l")).toMatchObject({ p50Ms: 40, samples: 1 });
     expect(await store.readLatency("none")).toEqual({ samples: 0 });
   });
@@ -59,10 +60,10 @@ describe("createMemoryStore", () => {
     const { version, ...fresh } = await store.readBreaker("b");
     await store.compareAndSetBreaker("b", version, { ...fresh, state: "open" });
     await store.recordOutcome("w", 0, false, 1_000);
-    await store.recordLatency("l", 5);
-    await store.incrementCounter("c");
+    store.recordLatency("l", 5);
+    store.addToCounter("c");
     await store.adjustInFlight("d", 1);
-    await store.incrementCounter("kept");
+    store.addToCounter("kept");
     await store.forget(["b", "w", "l", "c", "d", "never-written"]);
     expect(store.keyCount()).toBe(1);
     expect(await store.readBreaker("b")).toEqual(initialBreakerRecord());

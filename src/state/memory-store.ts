@@ -62,10 +62,7 @@ export function createMemoryStore(options: { latencySamples?: number } = {}): Me
       const log = outcomes.get(key);
       return log === undefined ? { total: 0, failures: 0 } : pruneOutcomes(key, log, at, windowMs);
     },
-    async clearOutcomes(key) {
-      outcomes.delete(key);
-    },
-    async recordLatency(series, ms) {
+    recordLatency(series, ms) {
       let window = latencies.get(series);
       if (window === undefined) {
         window = createLatencyWindow(options.latencySamples);
@@ -76,15 +73,13 @@ export function createMemoryStore(options: { latencySamples?: number } = {}): Me
     async readLatency(series) {
       return latencies.get(series)?.summary() ?? { samples: 0 };
     },
-    async incrementCounter(name, by = 1) {
-      const value = (counters.get(name) ?? 0) + by;
-      counters.set(name, value);
-      return value;
+    addToCounter(name, by = 1) {
+      counters.set(name, (counters.get(name) ?? 0) + by);
     },
     async readCounter(name) {
       return counters.get(name) ?? 0;
     },
-    async adjustInFlight(key, delta) {
+    adjustInFlight(key, delta) {
       const value = Math.max(0, (inFlight.get(key) ?? 0) + delta);
       if (value === 0) inFlight.delete(key);
       else inFlight.set(key, value);

@@ -30,9 +30,11 @@ export interface ShadowSample {
 }
 
 export interface DeploymentStats {
-  recordAttempt(sample: AttemptSample): Promise<void>;
-  recordShadow(sample: ShadowSample): Promise<void>;
-  adjustInFlight(deployment: string, delta: number): Promise<number>;
+  /** Records in the background: returns at once. */
+  recordAttempt(sample: AttemptSample): void;
+  recordShadow(sample: ShadowSample): void;
+  /** This replica's new in-flight count for `deployment`. */
+  adjustInFlight(deployment: string, delta: number): number;
   /** Everything but the breaker, which the caller adds. */
   view(deployment: string): Promise<Omit<DeploymentStatsView, "breakerState" | "breakerRetryAtUnixMs">>;
   /** The health fields `plan()` reads. */
@@ -59,19 +61,19 @@ export interface DeploymentStatsOptions {
 }
 
 const key = {
-  attempts: (d: string) => `stats:attempts:${d}`,
-  failures: (d: string) => `stats:failures:${d}`,
-  errors: (d: string) => `stats:errors:${d}`,
-  latency: (d: string) => `stats:latency:${d}`,
-  ttft: (d: string) => `stats:ttft:${d}`,
-  inputTokens: (d: string) => `stats:input-tokens:${d}`,
-  outputTokens: (d: string) => `stats:output-tokens:${d}`,
-  costNano: (d: string) => `stats:cost-nano-usd:${d}`,
-  unpriced: (d: string) => `stats:unpriced-attempts:${d}`,
+  attempts: (d: string) => `stats:attempts:{${d}}`,
+  failures: (d: string) => `stats:failures:{${d}}`,
+  errors: (d: string) => `stats:errors:{${d}}`,
+  latency: (d: string) => `stats:latency:{${d}}`,
+  ttft: (d: string) => `stats:ttft:{${d}}`,
+  inputTokens: (d: string) => `stats:input-tokens:{${d}}`,
+  outputTokens: (d: string) => `stats:output-tokens:{${d}}`,
+  costNano: (d: string) => `stats:cost-nano-usd:{${d}}`,
+  unpriced: (d: string) => `stats:unpriced-attempts:{${d}}`,
   unpricedAll: "stats:unpriced-attempts",
-  shadowComparisons: (d: string) => `stats:shadow-comparisons:${d}`,
-  shadowAgreements: (d: string) => `stats:shadow-agreements:${d}`,
-  inFlight: (d: string) => `stats:in-flight:${d}`,
+  shadowComparisons: (d: string) => `stats:shadow-comparisons:{${d}}`,
+  shadowAgreements: (d: string) => `stats:shadow-agreements:{${d}}`,
+  inFlight: (d: string) => `stats:in-flight:{${d}}`,
 };
 
 /** Every key kept for one deployment. */
@@ -100,32 +102,32 @@ export function createDeploymentStats(options: DeploymentStatsOptions): Deployme
     return counts.total === 0 ? 0 : counts.failures / counts.total;
   };
   return {
-    async recordAttempt(sample) {
+    recordAttempt(sample) {
+      // Nothing here decides the answer, so nothing is awaited: with Redis the writes go out batched
+      // after the answer (the error window's count is only read by `health`).
       const d = sample.deployment;
-      const work: Promise<unknown>[] = [store.incrementCounter(key.attempts(d))];
+      store.addToCounter(key.attempts(d));
       const failed = sample.outcome === "failed" || sample.outcome === "interrupted";
-      if (failed) work.push(store.incrementCounter(key.failures(d)));
+      if (failed) store.addToCounter(key.failures(d));
       // Cancellations say nothing about the deployment: kept out of the error rate.
-      if (sample.outcome !== "canceled") work.push(store.recordOutcome(key.errors(d), options.now(), failed, windowMs));
+      if (sample.outcome !== "canceled") void store.recordOutcome(key.errors(d), options.now(), failed, windowMs);
       // Only successful attempts feed latency: a fast 503 must not make a deployment look fast.
-      if (sample.outcome === "succeeded") work.push(store.recordLatency(key.latency(d), sample.latencyMs));
-      if (sample.timeToFirstTokenMs !== undefined) work.push(store.recordLatency(key.ttft(d), sample.timeToFirstTokenMs));
-      if (sample.usage?.inputTokens !== undefined) work.push(store.incrementCounter(key.inputTokens(d), sample.usage.inputTokens));
-      if (sample.usage?.outputTokens !== undefined) work.push(store.incrementCounter(key.outputTokens(d), sample.usage.outputTokens));
+      if (sample.outcome === "succeeded") store.recordLatency(key.latency(d), sample.latencyMs);
+      if (sample.timeToFirstTokenMs !== undefined) store.recordLatency(key.ttft(d), sample.timeToFirstTokenMs);
+      if (sample.usage?.inputTokens !== undefined) store.addToCounter(key.inputTokens(d), sample.usage.inputTokens);
+      if (sample.usage?.outputTokens !== undefined) store.addToCounter(key.outputTokens(d), sample.usage.outputTokens);
       if (sample.billed) {
         if (sample.costNanoUsd === undefined) {
-          work.push(store.incrementCounter(key.unpriced(d)), store.incrementCounter(key.unpricedAll));
+          store.addToCounter(key.unpriced(d));
+          store.addToCounter(key.unpricedAll);
         } else {
-          work.push(store.incrementCounter(key.costNano(d), sample.costNanoUsd));
+          store.addToCounter(key.costNano(d), sample.costNanoUsd);
         }
       }
-      await Promise.all(work);
     },
-    async recordShadow(sample) {
-      await Promise.all([
-        store.incrementCounter(key.shadowComparisons(sample.deployment)),
-        store.incrementCounter(key.shadowAgreements(sample.deployment), sample.agreed ? 1 : 0),
-      ]);
+    recordShadow(sample) {
+      store.addToCounter(key.shadowComparisons(sample.deployment));
+      store.addToCounter(key.shadowAgreements(sample.deployment), sample.agreed ? 1 : 0);
     },
     adjustInFlight(deployment, delta) {
       return store.adjustInFlight(key.inFlight(deployment), delta);
