@@ -35,15 +35,17 @@ go_install grpcurl "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION
 # Python: a venv at the repo root with the pinned requirements.
 VENV="$ROOT/.venv"
 REQUIREMENTS="$ROOT/clients/python/requirements-dev.txt"
+# The deploy manifests' linters (kubernetes-validate with bundled schemas, hadolint): test/deploy/lint.test.ts.
+DEPLOY_LINT_REQUIREMENTS="$ROOT/deploy/requirements-lint.txt"
 if [[ ! -x "$VENV/bin/python" ]]; then
   echo "install-tools: creating $VENV"
   python3 -m venv "$VENV"
 fi
 REQ_STAMP="$VENV/.requirements.sha256"
-REQ_SUM="$(sha256sum "$REQUIREMENTS" "$ROOT/clients/python/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+REQ_SUM="$(sha256sum "$REQUIREMENTS" "$DEPLOY_LINT_REQUIREMENTS" "$ROOT/clients/python/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$REQ_STAMP" || "$(cat "$REQ_STAMP")" != "$REQ_SUM" ]]; then
   echo "install-tools: pip install -r $REQUIREMENTS"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" -r "$DEPLOY_LINT_REQUIREMENTS"
   # The client package itself (editable), once its generated code exists (it is committed; only the very
   # first generation runs before it).
   if [[ -d "$ROOT/clients/python/gen/modelgate" ]]; then

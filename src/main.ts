@@ -1,16 +1,24 @@
 /**
  * The modelgate CLI. `modelgate [serve] [--config PATH] [--port N]` loads the config, builds the engine
- * and serves gRPC, gRPC-Web and Connect on one port until SIGTERM/SIGINT, then drains gracefully.
+ * and serves gRPC, gRPC-Web and Connect on one port until SIGTERM/SIGINT, then drains gracefully. SIGHUP,
+ * a change of the config file or `POST /admin/reload` reloads the config without a restart
+ * (docs/config-reload.md).
  * `modelgate simulate ...` runs the vendor simulator. Everything here is importable; the file only runs
  * itself when executed directly (`tsx src/main.ts`, or its bundle `node dist/modelgate.mjs` built by
  * `npm run build`), and `bin/modelgate.mjs` calls `main()`.
  */
 import { pathToFileURL } from "node:url";
+import { createLocalConfigAnnouncer } from "./config/config-announcer.js";
+import { createConfigReloader } from "./config/config-reloader.js";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
+import { createEngineHolder } from "./gateway/engine-holder.js";
 import { createLogger } from "./observability/logger.js";
+import { createAdminReloadRoute } from "./server/admin-reload-route.js";
 import { createGatewayServer, type GatewayServer } from "./server/create-server.js";
 import { startIdleMemoryRelease } from "./server/idle-memory-release.js";
+import type { ExtraRoutes } from "./server/node-handler.js";
+import { createStateStore } from "./state/create-state-store.js";
 
 // The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
 // `serve` needs no simulator, a gateway with `server.playground: false` never loads the playground, and
@@ -83,15 +91,41 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
   const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
-  const engine = await createGatewayEngine(config, { logger });
-  const extraRoutes = config.server.playground
+  // One store for every engine a config reload builds, so breakers and stats survive reloads: Redis
+  // when the config names one (shared with the other replicas, which also hear of reloads through it).
+  const state = await createStateStore(config, logger);
+  const store = state.store;
+  const announcer =
+    state.redis === undefined || config.redis === undefined
+      ? createLocalConfigAnnouncer()
+      : (await import("./state/redis-config-announcer.js")).createRedisConfigAnnouncer({ commands: state.redis.commands, subscriber: state.redis.subscriber, keyPrefix: config.redis.keyPrefix, logger });
+  // No call outlives the longest deadline: a replaced engine is closed by then even if a call leaked.
+  const drainTimeoutMs = config.server.maxDeadlineMs + 10_000;
+  const engine = createEngineHolder(await createGatewayEngine(config, { logger, store }), { logger, drainTimeoutMs });
+  const reloader = createConfigReloader({
+    path: parsed.configPath,
+    env,
+    initial: config,
+    logger,
+    announcer,
+    apply: async (next) => engine.swap(await createGatewayEngine(next, { logger, store })),
+  });
+  const adminRoute = createAdminReloadRoute({
+    token: () => reloader.current().server.admin.token,
+    reload: () => reloader.reloadFile("admin"),
+    logger,
+  });
+  const playgroundRoute = config.server.playground
     ? (await import("./playground/playground-route.js")).createPlaygroundRoute({ logger })
     : undefined;
+  const extraRoutes: ExtraRoutes = (request, response) => adminRoute(request, response) || (playgroundRoute?.(request, response) ?? false);
   let server: GatewayServer;
   try {
     server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
   } catch (error) {
+    reloader.close();
     await engine.close();
+    await state.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw error;
     const address = `${config.server.host}:${parsed.port ?? config.server.port}`;
@@ -101,6 +135,11 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   logger.info({ url: server.url, port: server.port, config: parsed.configPath }, "modelgate listening (gRPC, gRPC-Web, Connect)");
   const idleMemoryRelease = startIdleMemoryRelease({ idleMs: config.server.releaseIdleMemoryAfterMs, logger });
+
+  const onReloadSignal = (): void => {
+    reloader.reloadFile("signal").catch((error: unknown) => logger.error({ err: error }, "config reload failed"));
+  };
+  process.on("SIGHUP", onReloadSignal);
 
   return new Promise<number>((resolve) => {
     let signals = 0;
@@ -113,8 +152,11 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       logger.info({ signal, graceMs: config.server.shutdownGraceMs }, "shutting down");
       void (async () => {
         idleMemoryRelease.stop();
+        reloader.close();
+        process.off("SIGHUP", onReloadSignal);
         await server.close();
         await engine.close();
+        await state.close();
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
         resolve(0);

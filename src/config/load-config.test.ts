@@ -137,10 +137,15 @@ describe("loadConfig", () => {
     expect(loadConfig(join(directory, "ok.yaml"), { OPENAI_API_KEY: "k" }).deployments.fast.model).toBe("gpt-4.1-mini");
   });
 
-  it("refuses a redis section instead of silently keeping the state in memory", () => {
+  it("reads a redis section, and refuses one that names neither a node nor a cluster", () => {
     const text = `redis:\n  url: redis://127.0.0.1:6379\n${minimal}`;
-    expect(problemsOf(() => parseConfig(text, "modelgate.yaml", { OPENAI_API_KEY: "sk-x" }))).toEqual([
-      "modelgate.yaml: redis: shared state in Redis is not implemented in this version; remove `redis` (each replica keeps its state in memory)",
+    const redis = parseConfig(text, "modelgate.yaml", { OPENAI_API_KEY: "sk-x" }).redis;
+    expect(redis).toMatchObject({ url: "redis://127.0.0.1:6379", commandTimeoutMs: 250, keyPrefix: "modelgate:" });
+    expect(problemsOf(() => parseConfig(`redis:\n  commandTimeoutMs: 100\n${minimal}`, "modelgate.yaml", { OPENAI_API_KEY: "sk-x" }))).toEqual([
+      "modelgate.yaml: redis: set exactly one of url (a single node) and clusterNodes (a cluster)",
+    ]);
+    expect(problemsOf(() => parseConfig(`redis:\n  url: localhost:6379\n${minimal}`, "modelgate.yaml", { OPENAI_API_KEY: "sk-x" }))).toEqual([
+      "modelgate.yaml: redis.url: must start with redis:// or rediss://",
     ]);
   });
 });

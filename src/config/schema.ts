@@ -150,6 +150,33 @@ export const breakerSchema = z
   })
   .strict();
 
+/**
+ * Config reload without a restart (docs/config-reload.md). The file is re-read on SIGHUP, on a change
+ * of the file (when `watchFile`), and on `POST /admin/reload` (when `server.admin.token` is set).
+ */
+export const reloadSchema = z
+  .object({
+    /** Reload when the config file changes; its directory is watched, so a replaced file is seen too. */
+    watchFile: z.boolean().default(true),
+    /** Quiet time after the last change before the file is read: a save in several writes is read once. */
+    debounceMs: positiveInt.default(250),
+  })
+  .strict();
+
+/** The admin HTTP routes on the gateway's port. */
+export const adminSchema = z
+  .object({
+    /**
+     * Bearer token for `POST /admin/reload`; without one (or empty) the route does not exist. A secret:
+     * use ${MODELGATE_ADMIN_TOKEN}. At least 16 characters, so that it cannot be guessed.
+     */
+    token: z
+      .string()
+      .refine((token) => token === "" || token.length >= 16, { message: "must be at least 16 characters (or empty: no admin routes)" })
+      .optional(),
+  })
+  .strict();
+
 export const serverSchema = z
   .object({
     host: z.string().default("127.0.0.1"),
@@ -189,19 +216,48 @@ export const serverSchema = z
     /** Log prompts and completions at debug level. Off by default: prompts are user data. */
     logPrompts: z.boolean().default(false),
     playground: z.boolean().default(true),
+    admin: adminSchema.default({}),
   })
   .strict();
+
+/**
+ * Redis, when several replicas share breakers, routing inputs and stats (src/state/redis-store.ts).
+ * Without it every replica keeps its own state in memory. Redis down, slow or unreachable never holds
+ * a request longer than `commandTimeoutMs`: the replica falls back to its own memory and rejoins when
+ * Redis answers again.
+ */
+export const redisSchema = z
+  .object({
+    /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+    url: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+    /** A Redis Cluster's seed nodes (`redis://host:port` each); used instead of `url`. */
+    clusterNodes: z.array(z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://")).min(1).optional(),
+    username: z.string().optional(),
+    /** Overrides a password in the URL; typically `${MODELGATE_REDIS_PASSWORD}`. */
+    password: z.string().optional(),
+    /** TLS beyond what `rediss://` turns on: a private CA, or a server name to check. */
+    tls: z
+      .object({ caFile: z.string().optional(), serverName: z.string().optional(), rejectUnauthorized: z.boolean().default(true) })
+      .strict()
+      .optional(),
+    /** Put before every key and channel, so several gateways can share one Redis. */
+    keyPrefix: z.string().default("modelgate:"),
+    /** The longest any Redis command may hold a request. */
+    commandTimeoutMs: positiveInt.default(250),
+    connectTimeoutMs: positiveInt.default(2_000),
+    /** How old a replica's local copy of shared routing inputs may get before it is re-read. */
+    refreshMs: positiveInt.default(250),
+  })
+  .strict()
+  .refine((redis) => (redis.url === undefined) !== (redis.clusterNodes === undefined), {
+    message: "set exactly one of url (a single node) and clusterNodes (a cluster)",
+  });
 
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
-    // Reserved for state shared between replicas in Redis (src/state/state-store.ts is the interface
-    // it will implement). Not built yet, so a config that asks for it is refused: running it on each
-    // replica's own memory instead would silently split breakers and limits across replicas.
-    redis: z
-      .unknown()
-      .refine(() => false, { message: "shared state in Redis is not implemented in this version; remove `redis` (each replica keeps its state in memory)" })
-      .optional(),
+    reload: reloadSchema.default(reloadSchema.parse({})),
+    redis: redisSchema.optional(),
     providers: z.record(z.string(), providerSchema),
     deployments: z.record(z.string(), deploymentSchema),
     aliases: z.record(z.string(), aliasSchema).default({}),
@@ -233,8 +289,10 @@ export type GatewayConfig = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type AliasConfig = z.infer<typeof aliasSchema>;
+export type RedisConfig = z.infer<typeof redisSchema>;
 export type RetryConfig = z.infer<typeof retrySchema>;
 export type BreakerConfig = z.infer<typeof breakerSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
 export type ResponseLimitsConfig = z.infer<typeof responseLimitsSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
+export type ReloadConfig = z.infer<typeof reloadSchema>;

@@ -8,7 +8,7 @@ import { Code, ConnectError, createContextValues, type ConnectRouter } from "@co
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Stream } from "node:http2";
 import type { Logger } from "pino";
 import type { CorsPolicy } from "./cors.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
@@ -71,7 +71,8 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
     let universalRequest = universalRequestFromNodeRequest(request, response, undefined, contextValues);
     const kind = handler.method.methodKind;
     if (kind === "unary" || kind === "server_streaming") {
-      universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId, () => stopReading(request, response));
+      const drainBytes = drainAfterRefusalFactor * options.maxMessageBytes;
+      universalRequest = guardRequestSize(universalRequest, options.maxMessageBytes, requestId, () => stopReading(request, response, drainBytes));
     }
     handler(universalRequest)
       .then((universalResponse) => universalResponseToNodeResponse(universalResponse, response))
@@ -84,19 +85,13 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
 }
 
 /**
- * After a refused body, reads as little of the rest as it can. HTTP/2: flow control holds the client
- * back, and the stream is reset shortly after the answer is out (at once, the reset could overtake the
- * answer's trailers). HTTP/1.1: the answer says `connection: close`; the socket then stops being read
- * and is destroyed shortly after the answer, not at once: closing with the client's bytes unread sends
- * a TCP reset that can wipe the answer before the client reads it.
+ * After a refused body, what happens to the rest of it. HTTP/2: see drainRefusedStream. HTTP/1.1: the
+ * answer says `connection: close`; the socket then stops being read and is destroyed shortly after the
+ * answer, not at once: closing with the client's bytes unread sends a TCP reset that can wipe the
+ * answer before the client reads it.
  */
-function stopReading(request: NodeRequest, response: NodeResponse): void {
-  if ("stream" in request) {
-    const stream = request.stream;
-    // CANCEL, not NO_ERROR: Node defers a NO_ERROR reset until the client's side has ended, which it never does.
-    stream.once("finish", () => setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), lingerAfterRefusalMs).unref());
-    return;
-  }
+function stopReading(request: NodeRequest, response: NodeResponse, drainBytes: number): Promise<void> | undefined {
+  if ("stream" in request) return drainRefusedStream(request.stream, drainBytes);
   const socket = request.socket;
   if (!response.headersSent) response.setHeader("connection", "close");
   response.once("finish", () => {
@@ -110,6 +105,58 @@ function stopReading(request: NodeRequest, response: NodeResponse): void {
 
 /** How long a refused client has to read its answer before the connection (HTTP/1.1) or stream (HTTP/2) is closed. */
 const lingerAfterRefusalMs = 1_000;
+
+/** How much of a refused HTTP/2 body is read and dropped, in multiples of the message limit, before the stream is reset instead. */
+const drainAfterRefusalFactor = 4;
+
+/**
+ * Reads the rest of a refused HTTP/2 body and drops it, then resolves, so that the answer goes out once
+ * the client has sent everything. Past `maxBytes` it resolves at once instead: flow control holds the
+ * client back and the stream is reset after the answer (plus the linger, so the reset cannot overtake
+ * the answer's trailers).
+ *
+ * Why not answer at once: Node's HTTP/2 client (so connect-node's) counts the body it has queued but
+ * not yet sent against its session's maxSessionMemory (10 MiB) and never gives that back when the
+ * stream is reset with the body still queued, which happens on an early answer (the server resets the
+ * stream, or connect's client itself does when the answer is an error). After a few refused 2 MiB
+ * bodies the client's session refuses every later answer, on every stream, with ENHANCE_YOUR_CALM
+ * (docs/library-defects.md). The cost is bounded: `maxBytes` of reading per refused call, and the
+ * stream's requestTimeoutMs (listener.ts) for a client that trickles.
+ */
+function drainRefusedStream(stream: ServerHttp2Stream, maxBytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    let drained = 0;
+    const finish = (): void => {
+      stream.removeListener("data", drop);
+      stream.removeListener("end", finish);
+      stream.removeListener("close", finish);
+      resolve();
+    };
+    const drop = (chunk: Buffer): void => {
+      drained += chunk.byteLength;
+      if (drained <= maxBytes) return;
+      finish();
+      stream.pause();
+      const reset = (): void => {
+        // CANCEL, not NO_ERROR: Node defers a NO_ERROR reset until the client's side has ended, which it never does.
+        setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), lingerAfterRefusalMs).unref();
+      };
+      if (stream.writableFinished) reset();
+      else stream.once("finish", reset);
+    };
+    if (stream.readableEnded || stream.closed) {
+      resolve();
+      return;
+    }
+    // Node's compatibility layer feeds the stream to the request object, which connect no longer
+    // reads and which pauses the stream once it is full: take its place.
+    stream.removeAllListeners("data");
+    stream.on("data", drop);
+    stream.once("end", finish);
+    stream.once("close", finish);
+    stream.resume();
+  });
+}
 
 /**
  * connect-node writes each message and waits for "drain" when the socket refuses it, but an HTTP/1.1

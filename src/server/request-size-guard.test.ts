@@ -60,4 +60,19 @@ describe("guardRequestSize", () => {
     const error = await errorOf(guardRequestSize(request([new Uint8Array(10), new Uint8Array(10)], { "content-type": "application/proto" }), 16, "r"));
     expect(error.code).toBe(Code.ResourceExhausted);
   });
+
+  it("waits for onRefused before the body fails, so the rest of the body can be dropped first", async () => {
+    const order: string[] = [];
+    const onRefused = async (): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push("refused");
+    };
+    const counted = guardRequestSize(request([new Uint8Array(10), new Uint8Array(10)], { "content-type": "application/proto" }), 16, "r", onRefused);
+    const declared = guardRequestSize(request([], { "content-type": "application/json", "content-length": "17" }), 16, "r", onRefused);
+    for (const guarded of [counted, declared]) {
+      const error = await errorOf(guarded);
+      order.push(Code[error.code]);
+    }
+    expect(order).toEqual(["refused", "ResourceExhausted", "refused", "ResourceExhausted"]);
+  });
 });

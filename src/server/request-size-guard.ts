@@ -37,13 +37,14 @@ export function messageTooLargeError(size: number | undefined, maxBytes: number,
 /**
  * Returns `request` with a body that throws MESSAGE_TOO_LARGE as soon as the message is known to exceed
  * `maxBytes`: from Content-Length, from the envelope's length prefix, or by counting. `onRefused` runs
- * first, so the caller can stop reading the rest of the body.
+ * first and is awaited, so the caller can stop reading the rest of the body, or drop it, before the
+ * answer goes out.
  */
 export function guardRequestSize(
   request: UniversalServerRequest,
   maxBytes: number,
   requestId: string,
-  onRefused: () => void = () => undefined,
+  onRefused: () => void | Promise<void> = () => undefined,
 ): UniversalServerRequest {
   const body = request.body;
   if (body === null || typeof body !== "object" || !(Symbol.asyncIterator in body)) return request;
@@ -52,12 +53,16 @@ export function guardRequestSize(
   const overhead = enveloped ? envelopeHeaderBytes : 0;
   const contentLength = Number.parseInt(request.header.get("content-length") ?? "", 10);
   if (Number.isFinite(contentLength) && contentLength - overhead > maxBytes) {
-    onRefused();
+    const error = messageTooLargeError(contentLength - overhead, maxBytes, requestId);
     // Without the header connect reads the body, which fails with our error (connect's own check on
     // Content-Length would answer first, without ErrorInfo).
     const header = new Headers(request.header);
     header.delete("content-length");
-    return { ...request, header, body: failing(messageTooLargeError(contentLength - overhead, maxBytes, requestId)) };
+    const refuse = async (): Promise<never> => {
+      await onRefused();
+      throw error;
+    };
+    return { ...request, header, body: failing(refuse) };
   }
 
   async function* guarded(): AsyncIterable<Uint8Array> {
@@ -73,13 +78,13 @@ export function guardRequestSize(
         if (prefix.byteLength === envelopeHeaderBytes) {
           const declared = new DataView(prefix.buffer, prefix.byteOffset, envelopeHeaderBytes).getUint32(1);
           if (declared > maxBytes) {
-            onRefused();
+            await onRefused();
             throw messageTooLargeError(declared, maxBytes, requestId);
           }
         }
       }
       if (total - overhead > maxBytes) {
-        onRefused();
+        await onRefused();
         throw messageTooLargeError(undefined, maxBytes, requestId);
       }
       yield chunk;
@@ -88,11 +93,13 @@ export function guardRequestSize(
   return { ...request, body: guarded() };
 }
 
-function failing(error: ConnectError): AsyncIterable<Uint8Array> {
+/** A body whose first read rejects with what `refuse` rejects with. */
+function failing(refuse: () => Promise<never>): AsyncIterable<Uint8Array> {
+  let refused: Promise<never> | undefined;
   return {
     [Symbol.asyncIterator]() {
       return {
-        next: () => Promise.reject(error),
+        next: () => (refused ??= refuse()),
         return: () => Promise.resolve({ done: true, value: undefined }),
       };
     },

@@ -50,6 +50,15 @@ function withServer(config: Record<string, unknown>): Record<string, unknown> {
   return { ...config, server: { host: "127.0.0.1", port: 0, logLevel: "info", playground: false, shutdownGraceMs: 0, ...server } };
 }
 
+/**
+ * Node flags added to the gateway's own, from BATTERY_GATEWAY_NODE_FLAGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile the gateway under a test's load (NODE_OPTIONS
+ * refuses --cpu-prof, and would reach the test process too).
+ */
+function extraNodeFlags(): string[] {
+  return (process.env.BATTERY_GATEWAY_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+}
+
 let started = 0;
 
 /**
@@ -63,7 +72,7 @@ export async function startGatewayProcess(name: string, config: Record<string, u
   const configPath = path.join(directory, `${label}.yaml`);
   // JSON is YAML; no value here uses `${...}` interpolation.
   writeFileSync(configPath, JSON.stringify(withServer(config), null, 2));
-  const child: Started = startProcess(name, process.execPath, [...launcherNodeFlags(), inject("gatewayBundle"), "serve", "--config", configPath], {
+  const child: Started = startProcess(name, process.execPath, [...launcherNodeFlags(), ...extraNodeFlags(), inject("gatewayBundle"), "serve", "--config", configPath], {
     logPath: path.join(directory, `${label}.log`),
     env: { ...launcherEnvironment(), MODELGATE_LOG_PRETTY: "0" },
   });

@@ -1,0 +1,327 @@
+/**
+ * The `StateStore` shared by every replica through Redis.
+ *
+ * - Breakers: each record is a JSON string changed only by one compare-and-set script; every write
+ *   is published, so other replicas update their local copy at once, and a copy older than
+ *   `refreshMs` is re-read in the background. Reads are local: a closed breaker costs no round trip.
+ * - Outcome windows: a hash of time buckets per window, changed and counted by one script.
+ * - Latency series: a capped list of the newest samples from every replica; percentiles and EWMA
+ *   are computed from a local copy re-read every `refreshMs`.
+ * - Counters: INCRBY, sent in the background. In-flight gauges: one hash field per replica, with an
+ *   expiry a live replica keeps renewing, so a crashed replica's calls stop counting.
+ *
+ * Every Redis call is bounded by the command timeout; a failure switches this replica to its own
+ * memory (`redis-availability.ts`) until Redis answers again. What is lost then is listed in
+ * docs/shared-state.md.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { createLatencyWindow, type LatencySummary } from "../stats/latency-window.js";
+import { createMemoryStore, type MemoryStore } from "./memory-store.js";
+import { createRedisAvailability, type SharedStateStatus } from "./redis-availability.js";
+import type { RedisClient } from "./redis-connection.js";
+import { defineScripts } from "./redis-scripts.js";
+import { StaleWhileRevalidate } from "./stale-while-revalidate.js";
+import type { BreakerRecord, OutcomeCounts, StateStore } from "./state-store.js";
+import { initialBreakerRecord } from "./state-store.js";
+
+export interface RedisStoreOptions {
+  commands: RedisClient;
+  subscriber: RedisClient;
+  logger: Logger;
+  /** Put before every key and channel. */
+  keyPrefix: string;
+  /** Local copies older than this are re-read. */
+  refreshMs: number;
+  /** The longest a call waits for Redis (ioredis's own timeout does not cover a cluster's retries). */
+  commandTimeoutMs: number;
+  latencySamples?: number;
+  now?: () => number;
+}
+
+export interface RedisStore extends StateStore {
+  /** "shared" while Redis answers; "local" while this replica runs on its own memory. */
+  status(): SharedStateStatus;
+  onStatusChange(listener: (status: SharedStateStatus) => void): void;
+  /** Resolves once the breaker channel is subscribed (tests wait for it). */
+  ready(): Promise<void>;
+}
+
+/** Shared keys live a day after their last write; a deployment nobody uses leaves nothing behind. */
+const KEY_TTL_MS = 24 * 60 * 60 * 1_000;
+/** Outcome windows are counted in this many buckets: the window is exact to 1/30 of its length. */
+const WINDOW_BUCKETS = 30;
+/** How long a replica's in-flight field counts without being renewed. */
+const IN_FLIGHT_TTL_MS = 5_000;
+/** Local copies kept (breakers, windows, latency series, gauges), each map. */
+const MAX_LOCAL_COPIES = 10_000;
+
+interface BreakerCopy {
+  record: BreakerRecord;
+  readAt: number;
+}
+
+function parseBreaker(json: string): BreakerRecord | undefined {
+  if (json === "") return undefined;
+  return JSON.parse(json) as BreakerRecord;
+}
+
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const { logger, keyPrefix, refreshMs, commandTimeoutMs } = options;
+  const now = options.now ?? Date.now;
+  const redis = defineScripts(options.commands);
+  const local: MemoryStore = createMemoryStore({ latencySamples: options.latencySamples });
+  const latencySamples = options.latencySamples ?? 256;
+  const replicaId = randomUUID();
+  const breakerChannel = `${keyPrefix}breakers`;
+  const availability = createRedisAvailability({ logger, now, retryAfterMs: 1_000 });
+  const redisKey = (key: string): string => keyPrefix + key;
+
+  const breakers = new Map<string, BreakerCopy>();
+  const onError = (error: unknown): void => availability.failed(error);
+  const outcomeCopies = new StaleWhileRevalidate<OutcomeCounts>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
+  const latencyCopies = new StaleWhileRevalidate<LatencySummary>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
+  const otherInFlight = new StaleWhileRevalidate<number>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
+  const ownInFlight = new Map<string, number>();
+  const dirtyInFlight = new Set<string>();
+  let flushScheduled = false;
+
+  /** `run()`, rejected when it takes longer than the command timeout. */
+  function bounded<T>(run: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
+      run().then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+
+  /** Runs `run` against Redis, or `fallback` on this replica's memory when Redis is down or fails. */
+  async function shared<T>(run: () => Promise<T>, fallback: () => Promise<T> | T): Promise<T> {
+    if (!availability.usable()) return fallback();
+    try {
+      const value = await bounded(run);
+      availability.succeeded();
+      return value;
+    } catch (error) {
+      availability.failed(error);
+      return fallback();
+    }
+  }
+
+  /** Sends a write nobody waits for; a failure only switches to local state. */
+  function inBackground(run: () => Promise<unknown>, fallback: () => void): void {
+    if (!availability.usable()) return fallback();
+    bounded(run).then(() => availability.succeeded(), (error: unknown) => {
+      availability.failed(error);
+      fallback();
+    });
+  }
+
+  const keepBreaker = (key: string, record: BreakerRecord | undefined): BreakerRecord => {
+    const kept = breakers.get(key);
+    const next = record ?? initialBreakerRecord();
+    // A copy that arrived by pub/sub may be newer than a read that started before it.
+    if (kept !== undefined && kept.record.version > next.version) return kept.record;
+    if (kept === undefined && breakers.size >= MAX_LOCAL_COPIES) breakers.delete(breakers.keys().next().value as string);
+    breakers.set(key, { record: next, readAt: now() });
+    return next;
+  };
+
+  const fetchBreaker = async (key: string): Promise<BreakerRecord> => {
+    const json = await redis.get(redisKey(key));
+    return keepBreaker(key, json === null ? undefined : parseBreaker(json));
+  };
+
+  const onBreakerMessage = (channel: string, message: string): void => {
+    if (channel !== breakerChannel) return;
+    const newline = message.indexOf("\n");
+    if (newline < 0) return;
+    const key = message.slice(0, newline);
+    const record = parseBreaker(message.slice(newline + 1));
+    if (record !== undefined && breakers.has(key)) keepBreaker(key, record);
+  };
+  options.subscriber.on("message", onBreakerMessage);
+  // Subscribed on every ready connection: a subscribe sent before the first one is refused by ioredis.
+  const subscribe = (): Promise<void> =>
+    options.subscriber.subscribe(breakerChannel).then(
+      () => undefined,
+      (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "could not subscribe to breaker changes"),
+    );
+  options.subscriber.on("ready", subscribe);
+  const subscribed = options.subscriber.status === "ready" ? subscribe() : new Promise<void>((resolve) => options.subscriber.once("ready", resolve));
+
+  // Copies taken before Redis went away (or while it was away) may be stale: read afresh.
+  availability.onChange(() => {
+    breakers.clear();
+    outcomeCopies.clear();
+    latencyCopies.clear();
+    otherInFlight.clear();
+    for (const key of ownInFlight.keys()) dirtyInFlight.add(key);
+    scheduleInFlightFlush();
+  });
+  options.commands.on("ready", () => availability.succeeded());
+
+  const summarize = (newestFirst: string[]): LatencySummary => {
+    const window = createLatencyWindow(latencySamples);
+    for (let index = newestFirst.length - 1; index >= 0; index--) window.record(Number(newestFirst[index]));
+    return window.summary();
+  };
+
+  const countOutcomes = async (key: string, at: number, failed: boolean, windowMs: number, add: boolean): Promise<OutcomeCounts> => {
+    const bucketMs = Math.max(1, Math.ceil(windowMs / WINDOW_BUCKETS));
+    const [total, failures] = await redis.mgRecordOutcome(redisKey(key), at, failed ? 1 : 0, windowMs, bucketMs, add ? 1 : 0);
+    const counts = { total, failures };
+    outcomeCopies.set(key, counts);
+    return counts;
+  };
+
+  /** Writes the in-flight fields that changed, and renews the live ones, in one batch. */
+  function flushInFlight(): void {
+    flushScheduled = false;
+    if (!availability.usable()) return;
+    const expiresAt = now() + IN_FLIGHT_TTL_MS;
+    for (const key of dirtyInFlight) {
+      const count = ownInFlight.get(key) ?? 0;
+      const write =
+        count === 0
+          ? redis.hdel(redisKey(key), replicaId)
+          : redis.hset(redisKey(key), replicaId, `${count}:${expiresAt}`).then(() => redis.pexpire(redisKey(key), IN_FLIGHT_TTL_MS * 2));
+      bounded(() => write).then(() => availability.succeeded(), onError);
+    }
+    dirtyInFlight.clear();
+  }
+  function scheduleInFlightFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flushInFlight);
+  }
+  const renewInFlight = setInterval(() => {
+    for (const key of ownInFlight.keys()) dirtyInFlight.add(key);
+    if (dirtyInFlight.size > 0) scheduleInFlightFlush();
+  }, IN_FLIGHT_TTL_MS / 3);
+  renewInFlight.unref();
+
+  const sumOtherReplicas = async (key: string): Promise<number> => {
+    const fields = await redis.hgetall(redisKey(key));
+    const at = now();
+    let sum = 0;
+    for (const [replica, value] of Object.entries(fields)) {
+      if (replica === replicaId) continue;
+      const [count, expiresAt] = value.split(":").map(Number);
+      if (expiresAt > at) sum += count;
+    }
+    return sum;
+  };
+
+  return {
+    async readBreaker(key) {
+      if (!availability.usable()) return local.readBreaker(key);
+      const copy = breakers.get(key);
+      if (copy === undefined) return { ...(await shared(() => fetchBreaker(key), () => local.readBreaker(key))) };
+      if (now() - copy.readAt >= refreshMs) {
+        copy.readAt = now();
+        bounded(() => fetchBreaker(key)).then(() => availability.succeeded(), onError);
+      }
+      return { ...copy.record };
+    },
+
+    compareAndSetBreaker(key, expectedVersion, next) {
+      return shared(
+        async () => {
+          const stored: BreakerRecord = { ...next, version: expectedVersion + 1 };
+          const json = JSON.stringify(stored);
+          const [written, current] = await redis.mgCompareAndSetBreaker(redisKey(key), expectedVersion, json, KEY_TTL_MS);
+          if (written !== 1) {
+            keepBreaker(key, parseBreaker(current));
+            return undefined;
+          }
+          keepBreaker(key, stored);
+          bounded(() => redis.publish(breakerChannel, `${key}\n${json}`)).catch(onError);
+          return { ...stored };
+        },
+        () => local.compareAndSetBreaker(key, expectedVersion, next),
+      );
+    },
+
+    recordOutcome(key, at, failed, windowMs) {
+      return shared(
+        () => countOutcomes(key, at, failed, windowMs, true),
+        () => local.recordOutcome(key, at, failed, windowMs),
+      );
+    },
+
+    readOutcomes(key, at, windowMs) {
+      return shared(
+        () => outcomeCopies.read(key, () => bounded(() => countOutcomes(key, at, false, windowMs, false))),
+        () => local.readOutcomes(key, at, windowMs),
+      );
+    },
+
+    recordLatency(series, ms) {
+      inBackground(
+        () => redis.mgRecordLatency(redisKey(series), ms, latencySamples, KEY_TTL_MS),
+        () => local.recordLatency(series, ms),
+      );
+    },
+
+    readLatency(series) {
+      return shared(
+        () => latencyCopies.read(series, () => bounded(async () => summarize(await redis.lrange(redisKey(series), 0, -1)))),
+        () => local.readLatency(series),
+      );
+    },
+
+    addToCounter(name, by = 1) {
+      inBackground(
+        () => redis.incrby(redisKey(name), by).then(() => redis.pexpire(redisKey(name), KEY_TTL_MS)),
+        () => local.addToCounter(name, by),
+      );
+    },
+
+    readCounter(name) {
+      return shared(
+        async () => Number((await redis.get(redisKey(name))) ?? 0),
+        () => local.readCounter(name),
+      );
+    },
+
+    adjustInFlight(key, delta) {
+      const value = Math.max(0, (ownInFlight.get(key) ?? 0) + delta);
+      if (value === 0) ownInFlight.delete(key);
+      else ownInFlight.set(key, value);
+      dirtyInFlight.add(key);
+      scheduleInFlightFlush();
+      return value;
+    },
+
+    async readInFlight(key) {
+      const own = ownInFlight.get(key) ?? 0;
+      return own + (await shared(() => otherInFlight.read(key, () => bounded(() => sumOtherReplicas(key))), () => 0));
+    },
+
+    async forget(keys) {
+      for (const key of keys) {
+        breakers.delete(key);
+        outcomeCopies.delete(key);
+        latencyCopies.delete(key);
+        otherInFlight.delete(key);
+      }
+      await local.forget(keys);
+      // One DEL per key: keys of different subjects may live on different cluster nodes.
+      await shared(() => Promise.all(keys.map((key) => redis.del(redisKey(key)))), () => []);
+    },
+
+    status: () => availability.status(),
+    onStatusChange: (listener) => availability.onChange(listener),
+    ready: () => subscribed,
+
+    async close() {
+      clearInterval(renewInFlight);
+      options.subscriber.off("message", onBreakerMessage);
+      options.subscriber.off("ready", subscribe);
+      if (availability.usable() && ownInFlight.size > 0) {
+        await Promise.allSettled([...ownInFlight.keys()].map((key) => bounded(() => redis.hdel(redisKey(key), replicaId))));
+      }
+      await local.close();
+    },
+  };
+}
