@@ -10,11 +10,15 @@
  * `--node-flags "..."` adds flags to the current one, and `--bare-baseline` starts the baseline without
  * the launcher's, so `--baseline dist/modelgate.mjs --bare-baseline` measures what those flags do.
  *
+ * With `--redis`, a second modelgate sharing its state through a real redis-server joins the rounds as
+ * `redis` (the `modelgate/connect-h1+redis` lane): issue 16's budget is its added p50 within 0.3 ms of
+ * `current`'s, which runs on memory, in the same run.
+ *
  * With `--floor`, bench/floor-server.ts (node:http -> undici -> mock, nothing else) joins the rounds,
  * driven over Connect on HTTP/1.1: what any out-of-process gateway adds here.
  *
  *   npx tsx bench/one-at-a-time.ts [--target modelgate/connect-h1] [--rounds 7] [--calls 300]
- *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor]
+ *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor] [--redis]
  */
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -23,6 +27,7 @@ import { argument } from "./lib/cli.js";
 import { createConnectHttp1Client } from "./lib/clients.js";
 import { closedLoop, sequential } from "./lib/load.js";
 import { pinSelf, stopProcess } from "./lib/processes.js";
+import { startRedis, type RedisSetup } from "./lib/redis-servers.js";
 import { percentile, seededRandom, shuffle } from "./lib/stats.js";
 import { startFloor, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
 
@@ -36,6 +41,7 @@ pinSelf(1);
 const directory = mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-"));
 const mock = await startMock(directory);
 const gateways: Gateway[] = [];
+let redis: RedisSetup | undefined;
 
 function pick(gateway: Gateway, name: string): Target {
   const target = targetsFor(gateway, mock.port).find((candidate) => candidate.name === name);
@@ -55,6 +61,15 @@ try {
     });
     gateways.push(baseline);
     variants.push({ label: "baseline", target: pick(baseline, targetName) });
+  }
+  if (process.argv.includes("--redis")) {
+    redis = await startRedis();
+    const shared = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-redis-")), {
+      nodeFlags,
+      redisUrl: redis.nodes[0].url,
+    });
+    gateways.push(shared);
+    variants.push({ label: "redis", target: pick(shared, targetName) });
   }
   if (process.argv.includes("--floor")) {
     const floor = await startFloor(mock.port, directory);
@@ -83,8 +98,16 @@ try {
     const added = (p: number): number => percentile(runs.map((run, index) => percentile(run, p) - percentile(direct[index] ?? [], p)), 50);
     process.stdout.write(`${label}: added p50 ${added(50).toFixed(3)} ms, added p99 ${added(99).toFixed(3)} ms, ${slow(runs)} calls over 2 ms\n`);
   }
+  if (redis !== undefined) {
+    // Per round: the Redis lane's p50 minus the memory lane's, median over rounds.
+    const memory = latencies.get("current") ?? [];
+    const shared = latencies.get("redis") ?? [];
+    const cost = percentile(shared.map((run, index) => percentile(run, 50) - percentile(memory[index] ?? [], 50)), 50);
+    process.stdout.write(`${targetName}+redis: p50 ${cost.toFixed(3)} ms over the memory lane (budget 0.3 ms): ${cost <= 0.3 ? "within" : "OVER"}\n`);
+  }
   for (const { target } of variants) await target.client.close();
 } finally {
   for (const gateway of gateways) await stopProcess(gateway.started);
   await stopProcess(mock.started);
+  await redis?.stop();
 }

@@ -121,7 +121,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const extraRoutes: ExtraRoutes = (request, response) => adminRoute(request, response) || (playgroundRoute?.(request, response) ?? false);
   let server: GatewayServer;
   try {
-    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes });
+    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state });
   } catch (error) {
     reloader.close();
     await engine.close();

@@ -68,6 +68,7 @@ function renderModelgateConfig(
   directory: string,
   serverSettings: Record<string, number | string | boolean> = {},
   providerSettings: Record<string, number | string | boolean> = {},
+  redisUrl?: string,
 ): string {
   const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
   const extraSettings = Object.entries(serverSettings).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join("");
@@ -77,7 +78,7 @@ function renderModelgateConfig(
     .replace(/^    apiKey: x\n/m, `    apiKey: x\n${extraProviderSettings}`)
     .replace(/^  port: 18180$/m, `  port: ${port}\n${extraSettings}`.trimEnd());
   const file = path.join(directory, "modelgate.bench.yaml");
-  writeFileSync(file, rendered);
+  writeFileSync(file, redisUrl === undefined ? rendered : `${rendered.trimEnd()}\nredis:\n  url: ${redisUrl}\n`);
   return file;
 }
 
@@ -129,6 +130,8 @@ export interface StartGatewayOptions {
   providerSettings?: Record<string, number | string | boolean>;
   /** Environment variables for the gateway's process (modelgate and null only), e.g. `{ MALLOC_ARENA_MAX: "2" }`. */
   env?: NodeJS.ProcessEnv;
+  /** Share state through this Redis (modelgate only): the `+redis` lane. */
+  redisUrl?: string;
 }
 
 /**
@@ -154,7 +157,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
   if (name === "modelgate") {
-    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings, options.providerSettings);
+    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings, options.providerSettings, options.redisUrl);
     const script =
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]

@@ -136,6 +136,12 @@ export type GatewayEvent =
       toolCalls: ToolCall[];
     };
 
+/**
+ * Where breakers, routing inputs and stats live: this replica's memory (no Redis configured), Redis
+ * shared with every replica, or this replica's memory because the configured Redis is not answering.
+ */
+export type SharedStateStatus = "memory" | "shared" | "local";
+
 /** The engine the server calls: routing, fallback, retries, breakers, accounting. */
 export interface CompletionEngine {
   complete(request: GatewayRequest, context: CallContext): Promise<GatewayResult>;

@@ -5,12 +5,13 @@
 import { create } from "@bufbuild/protobuf";
 import {
   GetDeploymentStatsResponseSchema,
+  SharedState,
   ListModelsResponseSchema,
   type GetDeploymentStatsResponse,
   type ListModelsResponse,
 } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import { BreakerState, LatencySummarySchema, type LatencySummary } from "../../gen/modelgate/v1/models_pb.js";
-import type { DeploymentStatsView, LatencySummaryView, ModelCatalog } from "../gateway/types.js";
+import type { DeploymentStatsView, LatencySummaryView, ModelCatalog, SharedStateStatus } from "../gateway/types.js";
 import { toProtoStrategy } from "./convert-route.js";
 
 const breakerStates: Record<DeploymentStatsView["breakerState"], BreakerState> = {
@@ -57,8 +58,15 @@ export function toListModelsResponse(catalog: ModelCatalog): ListModelsResponse 
 }
 
 /** GetDeploymentStats: one entry per deployment, sorted by name. */
-export function toDeploymentStatsResponse(stats: DeploymentStatsView[]): GetDeploymentStatsResponse {
+const sharedStates: Record<SharedStateStatus, SharedState> = {
+  memory: SharedState.MEMORY,
+  shared: SharedState.REDIS,
+  local: SharedState.LOCAL_FALLBACK,
+};
+
+export function toDeploymentStatsResponse(stats: DeploymentStatsView[], sharedState: SharedStateStatus): GetDeploymentStatsResponse {
   return create(GetDeploymentStatsResponseSchema, {
+    sharedState: sharedStates[sharedState],
     stats: [...stats]
       .sort((left, right) => left.deployment.localeCompare(right.deployment))
       .map((entry) => ({

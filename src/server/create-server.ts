@@ -19,13 +19,13 @@ import { file_health_v1_health, Health } from "../../gen/health/v1/health_pb.js"
 import { file_modelgate_v1_errors } from "../../gen/modelgate/v1/errors_pb.js";
 import { file_modelgate_v1_gateway_service, GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import type { GatewayConfig } from "../config/schema.js";
-import type { CompletionEngine } from "../gateway/types.js";
+import type { CompletionEngine, SharedStateStatus } from "../gateway/types.js";
 import { createCorsPolicy } from "./cors.js";
 import { createDescriptorIndex } from "./descriptor-index.js";
 import { createGatewayInterceptors } from "./gateway-interceptors.js";
 import { createGatewayServiceImpl } from "./gateway-service.js";
 import { createHealthServiceImpl } from "./health-service.js";
-import { createHealthState, type HealthState } from "./health-state.js";
+import { createHealthState, sharedStateHealthName, type HealthState } from "./health-state.js";
 import { createProtocolListener } from "./listener.js";
 import { createNodeHandler, type ExtraRoutes } from "./node-handler.js";
 import { createReflectionV1alphaImpl, createReflectionV1Impl } from "./reflection-service.js";
@@ -40,6 +40,13 @@ export interface CreateGatewayServerOptions {
   host?: string;
   /** Plain-HTTP routes for non-RPC paths, e.g. the `/playground` page. */
   extraRoutes?: ExtraRoutes;
+  /** Where shared state lives now (reported by GetDeploymentStats and health); default "memory". */
+  sharedState?: SharedStateReport;
+}
+
+export interface SharedStateReport {
+  status(): SharedStateStatus;
+  onStatusChange(listener: (status: SharedStateStatus) => void): void;
 }
 
 export interface GatewayServer {
@@ -94,7 +101,8 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
-  router.service(GatewayService, createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining }), {
+  const sharedStateStatus = (): SharedStateStatus => options.sharedState?.status() ?? "memory";
+  router.service(GatewayService, createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining, sharedState: sharedStateStatus }), {
     interceptors: createGatewayInterceptors({ config: serverConfig, logger }),
   });
   router.service(Health, createHealthServiceImpl(health));
@@ -122,6 +130,12 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
   const host = options.host ?? serverConfig.host;
   const port = await listener.listen(options.port ?? serverConfig.port, host);
   health.setAll("SERVING");
+  // The replica serves either way; a separate name tells an operator it runs on its own memory.
+  const reportSharedState = (status: SharedStateStatus): void => {
+    if (!draining) health.set(sharedStateHealthName, status === "local" ? "NOT_SERVING" : "SERVING");
+  };
+  reportSharedState(sharedStateStatus());
+  options.sharedState?.onStatusChange(reportSharedState);
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
 
   /** Resolves when `done()` holds or `timeoutMs` passed. */

@@ -11,7 +11,7 @@ import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import type { StreamCompleteRequest } from "../../gen/modelgate/v1/stream_pb.js";
 import type { ServerConfig } from "../config/schema.js";
 import type { RequestScope } from "../gateway/request-scope.js";
-import { GatewayError, type CompletionEngine, type GatewayRequest } from "../gateway/types.js";
+import { GatewayError, type CompletionEngine, type GatewayRequest, type SharedStateStatus } from "../gateway/types.js";
 import { toDeploymentStatsResponse, toListModelsResponse } from "./convert-catalog.js";
 import { isUsableRequestId, toGatewayRequest } from "./convert-request.js";
 import { toCompleteResponse, toStreamResponse } from "./convert-response.js";
@@ -23,6 +23,8 @@ export interface GatewayServiceOptions {
   logger: Logger;
   /** True while the server drains: new completions are refused with UNAVAILABLE / SHUTTING_DOWN. */
   isDraining?: () => boolean;
+  /** Where shared state lives now, for GetDeploymentStats; default "memory". */
+  sharedState?: () => SharedStateStatus;
 }
 
 /** The scope the deadline interceptor opened; a router without the gateway's interceptors is a wiring bug. */
@@ -79,7 +81,7 @@ export function createGatewayServiceImpl(engine: CompletionEngine, options: Gate
     },
 
     async getDeploymentStats(request) {
-      return toDeploymentStatsResponse(await engine.deploymentStats([...request.deployments]));
+      return toDeploymentStatsResponse(await engine.deploymentStats([...request.deployments]), options.sharedState?.() ?? "memory");
     },
   };
 }

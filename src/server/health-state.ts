@@ -6,8 +6,14 @@
 
 export type ServingStatus = "SERVING" | "NOT_SERVING";
 
+/**
+ * NOT_SERVING while the configured Redis does not answer and this replica runs on its own memory (it
+ * still serves: the whole server and the GatewayService stay SERVING).
+ */
+export const sharedStateHealthName = "modelgate.v1.SharedState";
+
 /** The services the gateway reports: "" is the whole server. */
-export const healthServiceNames: readonly string[] = ["", "modelgate.v1.GatewayService"];
+export const healthServiceNames: readonly string[] = ["", "modelgate.v1.GatewayService", sharedStateHealthName];
 
 export interface HealthState {
   /** The status of a known service, or undefined for an unknown name. */

@@ -6,13 +6,14 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import { createMemoryStore } from "./memory-store.js";
 import type { RedisConnections } from "./redis-connection.js";
-import type { SharedStateStatus } from "./redis-availability.js";
+import type { SharedStateStatus } from "../gateway/types.js";
 import type { StateStore } from "./state-store.js";
 
 export interface ProcessStateStore {
   store: StateStore;
   /** "memory" without Redis; "shared" or "local" (Redis unreachable) with it. */
-  status(): SharedStateStatus | "memory";
+  status(): SharedStateStatus;
+  onStatusChange(listener: (status: SharedStateStatus) => void): void;
   /** The Redis connections, for other shared features (config announcements); undefined without Redis. */
   redis?: RedisConnections;
   close(): Promise<void>;
@@ -21,7 +22,7 @@ export interface ProcessStateStore {
 export async function createStateStore(config: GatewayConfig, logger: Logger): Promise<ProcessStateStore> {
   if (config.redis === undefined) {
     const store = createMemoryStore();
-    return { store, status: () => "memory", close: () => store.close() };
+    return { store, status: () => "memory", onStatusChange: () => undefined, close: () => store.close() };
   }
   const { createRedisConnections } = await import("./redis-connection.js");
   const { createRedisStore } = await import("./redis-store.js");
@@ -42,6 +43,7 @@ export async function createStateStore(config: GatewayConfig, logger: Logger): P
   return {
     store,
     status: () => store.status(),
+    onStatusChange: (listener) => store.onStatusChange(listener),
     redis,
     async close() {
       await store.close();

@@ -11,7 +11,7 @@ import { createCircuitBreaker } from "../../src/resilience/circuit-breaker.js";
 import { systemClock } from "../../src/resilience/clock.js";
 import { createRedisConnections, type RedisConnections } from "../../src/state/redis-connection.js";
 import { createRedisStore, type RedisStore } from "../../src/state/redis-store.js";
-import { startRedis, startRedisCluster, type RedisSetup } from "./redis-servers.js";
+import { startRedis, startRedisCluster, type RedisSetup } from "../../bench/lib/redis-servers.js";
 
 const COMMAND_TIMEOUT_MS = 150;
 const logger = pino({ level: "silent" });

@@ -12,10 +12,14 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SharedState } from "../../gen/modelgate/v1/gateway_service_pb.js";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { percentile, sleep, userText } from "../e2e/harness.js";
-import { startRedis, startRedisCluster, type RedisSetup } from "./redis-servers.js";
+import { startRedis, startRedisCluster, type RedisSetup } from "../../bench/lib/redis-servers.js";
 import { startReplica, writeConfig, type Replica } from "./replicas.js";
 
 const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -45,6 +49,10 @@ function gatewayConfig(simulator: Simulator, redis: RedisSetup, rolloutWeights: 
       breaker: { consecutiveFailures: 3, openMs: 1_500, maxOpenMs: 1_500, halfOpenProbes: 1 },
     },
   };
+}
+
+function healthOf(replica: Replica) {
+  return createClient(Health, createConnectTransport({ baseUrl: replica.url, httpVersion: "1.1" }));
 }
 
 function ask(replica: Replica, model: string) {
@@ -109,9 +117,10 @@ describe.each([
   }, 30_000);
 
   it("latency routing on B reacts to a slowdown seen only through A", async () => {
+    // Enough samples that a slow first call (a cold connection) no longer weighs on the EWMA.
     simulator.program({ model: "x", behavior: { text: "x", firstTokenDelayMs: 5 } });
-    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 80 } });
-    for (let index = 0; index < 3; index++) {
+    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 150 } });
+    for (let index = 0; index < 12; index++) {
       await ask(b, "x");
       await ask(b, "y");
     }
@@ -121,7 +130,7 @@ describe.each([
     simulator.reset();
     simulator.setDefault({ text: "fine" });
     simulator.program({ model: "x", behavior: { text: "x", firstTokenDelayMs: 400 } });
-    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 80 } });
+    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 150 } });
     for (let index = 0; index < 8; index++) await ask(a, "x");
     const slowedAt = Date.now();
     let servedBy: string | undefined;
@@ -228,6 +237,10 @@ describe.each([
     expect(killed.failures).toEqual([]);
     expect(killed.max).toBeLessThan(normal.max + COMMAND_TIMEOUT_MS + 100);
     expect(replicas.every((replica) => replica.logs.some((line) => String(line.msg).startsWith("Redis unreachable")))).toBe(true);
+    // Reported in stats and health while Redis is gone (the replica itself keeps serving).
+    expect((await a.client.getDeploymentStats({})).sharedState).toBe(SharedState.LOCAL_FALLBACK);
+    expect((await healthOf(a).check({ service: "modelgate.v1.SharedState" })).status).toBe(ServingStatus.NOT_SERVING);
+    expect((await healthOf(a).check({ service: "" })).status).toBe(ServingStatus.SERVING);
 
     const logsBefore = replicas.map((replica) => replica.logs.length);
     for (const node of redis.nodes) await node.restart();
@@ -240,5 +253,7 @@ describe.each([
       await sleep(100);
     }
     console.log(`redis restarted: every replica rejoined after ${Date.now() - restartedAt} ms`);
+    expect((await a.client.getDeploymentStats({})).sharedState).toBe(SharedState.REDIS);
+    expect((await healthOf(a).check({ service: "modelgate.v1.SharedState" })).status).toBe(ServingStatus.SERVING);
   }, 90_000);
 });

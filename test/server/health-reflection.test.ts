@@ -45,7 +45,9 @@ describe("health and reflection", () => {
     it("lists every service's status", async () => {
       const health = createClient(Health, transportFor("connect-h2c", test.server.url));
       const { statuses } = await health.list({});
-      expect(Object.keys(statuses).sort()).toEqual(["", "modelgate.v1.GatewayService"]);
+      expect(Object.keys(statuses).sort()).toEqual(["", "modelgate.v1.GatewayService", "modelgate.v1.SharedState"]);
+      // Without Redis the state is this replica's memory by design: SERVING.
+      expect(statuses["modelgate.v1.SharedState"]).toMatchObject({ status: Status.SERVING });
     });
 
     it("streams status changes from Watch until the client cancels", async () => {

@@ -2,8 +2,8 @@
 // @generated from file modelgate/v1/gateway_service.proto (package modelgate.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { CompleteRequestSchema, CompleteResponseSchema } from "./completion_pb.js";
 import { file_modelgate_v1_completion } from "./completion_pb.js";
 import type { Alias, Deployment, DeploymentStats } from "./models_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/gateway_service.proto.
  */
 export const file_modelgate_v1_gateway_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJtb2RlbGdhdGUvdjEvZ2F0ZXdheV9zZXJ2aWNlLnByb3RvEgxtb2RlbGdhdGUudjEiEwoRTGlzdE1vZGVsc1JlcXVlc3QiaQoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKB2FsaWFzZXMYASADKAsyEy5tb2RlbGdhdGUudjEuQWxpYXMSLQoLZGVwbG95bWVudHMYAiADKAsyGC5tb2RlbGdhdGUudjEuRGVwbG95bWVudCIwChlHZXREZXBsb3ltZW50U3RhdHNSZXF1ZXN0EhMKC2RlcGxveW1lbnRzGAEgAygJIkoKGkdldERlcGxveW1lbnRTdGF0c1Jlc3BvbnNlEiwKBXN0YXRzGAEgAygLMh0ubW9kZWxnYXRlLnYxLkRlcGxveW1lbnRTdGF0czL0AgoOR2F0ZXdheVNlcnZpY2USSQoIQ29tcGxldGUSHS5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXF1ZXN0Gh4ubW9kZWxnYXRlLnYxLkNvbXBsZXRlUmVzcG9uc2USXQoOU3RyZWFtQ29tcGxldGUSIy5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXF1ZXN0GiQubW9kZWxnYXRlLnYxLlN0cmVhbUNvbXBsZXRlUmVzcG9uc2UwARJPCgpMaXN0TW9kZWxzEh8ubW9kZWxnYXRlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiAubW9kZWxnYXRlLnYxLkxpc3RNb2RlbHNSZXNwb25zZRJnChJHZXREZXBsb3ltZW50U3RhdHMSJy5tb2RlbGdhdGUudjEuR2V0RGVwbG95bWVudFN0YXRzUmVxdWVzdBooLm1vZGVsZ2F0ZS52MS5HZXREZXBsb3ltZW50U3RhdHNSZXNwb25zZWIGcHJvdG8z", [file_modelgate_v1_completion, file_modelgate_v1_models, file_modelgate_v1_stream]);
+  fileDesc("CiJtb2RlbGdhdGUvdjEvZ2F0ZXdheV9zZXJ2aWNlLnByb3RvEgxtb2RlbGdhdGUudjEiEwoRTGlzdE1vZGVsc1JlcXVlc3QiaQoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKB2FsaWFzZXMYASADKAsyEy5tb2RlbGdhdGUudjEuQWxpYXMSLQoLZGVwbG95bWVudHMYAiADKAsyGC5tb2RlbGdhdGUudjEuRGVwbG95bWVudCIwChlHZXREZXBsb3ltZW50U3RhdHNSZXF1ZXN0EhMKC2RlcGxveW1lbnRzGAEgAygJInsKGkdldERlcGxveW1lbnRTdGF0c1Jlc3BvbnNlEiwKBXN0YXRzGAEgAygLMh0ubW9kZWxnYXRlLnYxLkRlcGxveW1lbnRTdGF0cxIvCgxzaGFyZWRfc3RhdGUYAiABKA4yGS5tb2RlbGdhdGUudjEuU2hhcmVkU3RhdGUqfQoLU2hhcmVkU3RhdGUSHAoYU0hBUkVEX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTU0hBUkVEX1NUQVRFX01FTU9SWRABEhYKElNIQVJFRF9TVEFURV9SRURJUxACEh8KG1NIQVJFRF9TVEFURV9MT0NBTF9GQUxMQkFDSxADMvQCCg5HYXRld2F5U2VydmljZRJJCghDb21wbGV0ZRIdLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlcXVlc3QaHi5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXNwb25zZRJdCg5TdHJlYW1Db21wbGV0ZRIjLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlcXVlc3QaJC5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABEk8KCkxpc3RNb2RlbHMSHy5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEmcKEkdldERlcGxveW1lbnRTdGF0cxInLm1vZGVsZ2F0ZS52MS5HZXREZXBsb3ltZW50U3RhdHNSZXF1ZXN0GigubW9kZWxnYXRlLnYxLkdldERlcGxveW1lbnRTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_modelgate_v1_completion, file_modelgate_v1_models, file_modelgate_v1_stream]);
 
 /**
  * ListModelsRequest has no fields yet.
@@ -94,6 +94,13 @@ export type GetDeploymentStatsResponse = Message<"modelgate.v1.GetDeploymentStat
    * @generated from field: repeated modelgate.v1.DeploymentStats stats = 1;
    */
   stats: DeploymentStats[];
+
+  /**
+   * Required. Whose view the stats are: this replica's alone, or every replica's through Redis.
+   *
+   * @generated from field: modelgate.v1.SharedState shared_state = 2;
+   */
+  sharedState: SharedState;
 };
 
 /**
@@ -102,6 +109,47 @@ export type GetDeploymentStatsResponse = Message<"modelgate.v1.GetDeploymentStat
  */
 export const GetDeploymentStatsResponseSchema: GenMessage<GetDeploymentStatsResponse> = /*@__PURE__*/
   messageDesc(file_modelgate_v1_gateway_service, 3);
+
+/**
+ * SharedState says where a replica keeps breakers, routing inputs and stats.
+ *
+ * @generated from enum modelgate.v1.SharedState
+ */
+export enum SharedState {
+  /**
+   * Not set (a gateway older than this field).
+   *
+   * @generated from enum value: SHARED_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No Redis configured: this replica's own memory.
+   *
+   * @generated from enum value: SHARED_STATE_MEMORY = 1;
+   */
+  MEMORY = 1,
+
+  /**
+   * Shared with every replica through Redis.
+   *
+   * @generated from enum value: SHARED_STATE_REDIS = 2;
+   */
+  REDIS = 2,
+
+  /**
+   * Redis is configured but not answering: this replica's own memory until it answers again.
+   *
+   * @generated from enum value: SHARED_STATE_LOCAL_FALLBACK = 3;
+   */
+  LOCAL_FALLBACK = 3,
+}
+
+/**
+ * Describes the enum modelgate.v1.SharedState.
+ */
+export const SharedStateSchema: GenEnum<SharedState> = /*@__PURE__*/
+  enumDesc(file_modelgate_v1_gateway_service, 0);
 
 /**
  * GatewayService is the one API in front of every LLM vendor.

@@ -21,6 +21,63 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// SharedState says where a replica keeps breakers, routing inputs and stats.
+type SharedState int32
+
+const (
+	// Not set (a gateway older than this field).
+	SharedState_SHARED_STATE_UNSPECIFIED SharedState = 0
+	// No Redis configured: this replica's own memory.
+	SharedState_SHARED_STATE_MEMORY SharedState = 1
+	// Shared with every replica through Redis.
+	SharedState_SHARED_STATE_REDIS SharedState = 2
+	// Redis is configured but not answering: this replica's own memory until it answers again.
+	SharedState_SHARED_STATE_LOCAL_FALLBACK SharedState = 3
+)
+
+// Enum value maps for SharedState.
+var (
+	SharedState_name = map[int32]string{
+		0: "SHARED_STATE_UNSPECIFIED",
+		1: "SHARED_STATE_MEMORY",
+		2: "SHARED_STATE_REDIS",
+		3: "SHARED_STATE_LOCAL_FALLBACK",
+	}
+	SharedState_value = map[string]int32{
+		"SHARED_STATE_UNSPECIFIED":    0,
+		"SHARED_STATE_MEMORY":         1,
+		"SHARED_STATE_REDIS":          2,
+		"SHARED_STATE_LOCAL_FALLBACK": 3,
+	}
+)
+
+func (x SharedState) Enum() *SharedState {
+	p := new(SharedState)
+	*p = x
+	return p
+}
+
+func (x SharedState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SharedState) Descriptor() protoreflect.EnumDescriptor {
+	return file_modelgate_v1_gateway_service_proto_enumTypes[0].Descriptor()
+}
+
+func (SharedState) Type() protoreflect.EnumType {
+	return &file_modelgate_v1_gateway_service_proto_enumTypes[0]
+}
+
+func (x SharedState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SharedState.Descriptor instead.
+func (SharedState) EnumDescriptor() ([]byte, []int) {
+	return file_modelgate_v1_gateway_service_proto_rawDescGZIP(), []int{0}
+}
+
 // ListModelsRequest has no fields yet.
 type ListModelsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -163,7 +220,9 @@ func (x *GetDeploymentStatsRequest) GetDeployments() []string {
 type GetDeploymentStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The stats, sorted by deployment name.
-	Stats         []*DeploymentStats `protobuf:"bytes,1,rep,name=stats,proto3" json:"stats,omitempty"`
+	Stats []*DeploymentStats `protobuf:"bytes,1,rep,name=stats,proto3" json:"stats,omitempty"`
+	// Required. Whose view the stats are: this replica's alone, or every replica's through Redis.
+	SharedState   SharedState `protobuf:"varint,2,opt,name=shared_state,json=sharedState,proto3,enum=modelgate.v1.SharedState" json:"shared_state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -205,6 +264,13 @@ func (x *GetDeploymentStatsResponse) GetStats() []*DeploymentStats {
 	return nil
 }
 
+func (x *GetDeploymentStatsResponse) GetSharedState() SharedState {
+	if x != nil {
+		return x.SharedState
+	}
+	return SharedState_SHARED_STATE_UNSPECIFIED
+}
+
 var File_modelgate_v1_gateway_service_proto protoreflect.FileDescriptor
 
 const file_modelgate_v1_gateway_service_proto_rawDesc = "" +
@@ -215,9 +281,15 @@ const file_modelgate_v1_gateway_service_proto_rawDesc = "" +
 	"\aaliases\x18\x01 \x03(\v2\x13.modelgate.v1.AliasR\aaliases\x12:\n" +
 	"\vdeployments\x18\x02 \x03(\v2\x18.modelgate.v1.DeploymentR\vdeployments\"=\n" +
 	"\x19GetDeploymentStatsRequest\x12 \n" +
-	"\vdeployments\x18\x01 \x03(\tR\vdeployments\"Q\n" +
+	"\vdeployments\x18\x01 \x03(\tR\vdeployments\"\x8f\x01\n" +
 	"\x1aGetDeploymentStatsResponse\x123\n" +
-	"\x05stats\x18\x01 \x03(\v2\x1d.modelgate.v1.DeploymentStatsR\x05stats2\xf4\x02\n" +
+	"\x05stats\x18\x01 \x03(\v2\x1d.modelgate.v1.DeploymentStatsR\x05stats\x12<\n" +
+	"\fshared_state\x18\x02 \x01(\x0e2\x19.modelgate.v1.SharedStateR\vsharedState*}\n" +
+	"\vSharedState\x12\x1c\n" +
+	"\x18SHARED_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13SHARED_STATE_MEMORY\x10\x01\x12\x16\n" +
+	"\x12SHARED_STATE_REDIS\x10\x02\x12\x1f\n" +
+	"\x1bSHARED_STATE_LOCAL_FALLBACK\x10\x032\xf4\x02\n" +
 	"\x0eGatewayService\x12I\n" +
 	"\bComplete\x12\x1d.modelgate.v1.CompleteRequest\x1a\x1e.modelgate.v1.CompleteResponse\x12]\n" +
 	"\x0eStreamComplete\x12#.modelgate.v1.StreamCompleteRequest\x1a$.modelgate.v1.StreamCompleteResponse0\x01\x12O\n" +
@@ -238,37 +310,40 @@ func file_modelgate_v1_gateway_service_proto_rawDescGZIP() []byte {
 	return file_modelgate_v1_gateway_service_proto_rawDescData
 }
 
+var file_modelgate_v1_gateway_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_modelgate_v1_gateway_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_modelgate_v1_gateway_service_proto_goTypes = []any{
-	(*ListModelsRequest)(nil),          // 0: modelgate.v1.ListModelsRequest
-	(*ListModelsResponse)(nil),         // 1: modelgate.v1.ListModelsResponse
-	(*GetDeploymentStatsRequest)(nil),  // 2: modelgate.v1.GetDeploymentStatsRequest
-	(*GetDeploymentStatsResponse)(nil), // 3: modelgate.v1.GetDeploymentStatsResponse
-	(*Alias)(nil),                      // 4: modelgate.v1.Alias
-	(*Deployment)(nil),                 // 5: modelgate.v1.Deployment
-	(*DeploymentStats)(nil),            // 6: modelgate.v1.DeploymentStats
-	(*CompleteRequest)(nil),            // 7: modelgate.v1.CompleteRequest
-	(*StreamCompleteRequest)(nil),      // 8: modelgate.v1.StreamCompleteRequest
-	(*CompleteResponse)(nil),           // 9: modelgate.v1.CompleteResponse
-	(*StreamCompleteResponse)(nil),     // 10: modelgate.v1.StreamCompleteResponse
+	(SharedState)(0),                   // 0: modelgate.v1.SharedState
+	(*ListModelsRequest)(nil),          // 1: modelgate.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),         // 2: modelgate.v1.ListModelsResponse
+	(*GetDeploymentStatsRequest)(nil),  // 3: modelgate.v1.GetDeploymentStatsRequest
+	(*GetDeploymentStatsResponse)(nil), // 4: modelgate.v1.GetDeploymentStatsResponse
+	(*Alias)(nil),                      // 5: modelgate.v1.Alias
+	(*Deployment)(nil),                 // 6: modelgate.v1.Deployment
+	(*DeploymentStats)(nil),            // 7: modelgate.v1.DeploymentStats
+	(*CompleteRequest)(nil),            // 8: modelgate.v1.CompleteRequest
+	(*StreamCompleteRequest)(nil),      // 9: modelgate.v1.StreamCompleteRequest
+	(*CompleteResponse)(nil),           // 10: modelgate.v1.CompleteResponse
+	(*StreamCompleteResponse)(nil),     // 11: modelgate.v1.StreamCompleteResponse
 }
 var file_modelgate_v1_gateway_service_proto_depIdxs = []int32{
-	4,  // 0: modelgate.v1.ListModelsResponse.aliases:type_name -> modelgate.v1.Alias
-	5,  // 1: modelgate.v1.ListModelsResponse.deployments:type_name -> modelgate.v1.Deployment
-	6,  // 2: modelgate.v1.GetDeploymentStatsResponse.stats:type_name -> modelgate.v1.DeploymentStats
-	7,  // 3: modelgate.v1.GatewayService.Complete:input_type -> modelgate.v1.CompleteRequest
-	8,  // 4: modelgate.v1.GatewayService.StreamComplete:input_type -> modelgate.v1.StreamCompleteRequest
-	0,  // 5: modelgate.v1.GatewayService.ListModels:input_type -> modelgate.v1.ListModelsRequest
-	2,  // 6: modelgate.v1.GatewayService.GetDeploymentStats:input_type -> modelgate.v1.GetDeploymentStatsRequest
-	9,  // 7: modelgate.v1.GatewayService.Complete:output_type -> modelgate.v1.CompleteResponse
-	10, // 8: modelgate.v1.GatewayService.StreamComplete:output_type -> modelgate.v1.StreamCompleteResponse
-	1,  // 9: modelgate.v1.GatewayService.ListModels:output_type -> modelgate.v1.ListModelsResponse
-	3,  // 10: modelgate.v1.GatewayService.GetDeploymentStats:output_type -> modelgate.v1.GetDeploymentStatsResponse
-	7,  // [7:11] is the sub-list for method output_type
-	3,  // [3:7] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	5,  // 0: modelgate.v1.ListModelsResponse.aliases:type_name -> modelgate.v1.Alias
+	6,  // 1: modelgate.v1.ListModelsResponse.deployments:type_name -> modelgate.v1.Deployment
+	7,  // 2: modelgate.v1.GetDeploymentStatsResponse.stats:type_name -> modelgate.v1.DeploymentStats
+	0,  // 3: modelgate.v1.GetDeploymentStatsResponse.shared_state:type_name -> modelgate.v1.SharedState
+	8,  // 4: modelgate.v1.GatewayService.Complete:input_type -> modelgate.v1.CompleteRequest
+	9,  // 5: modelgate.v1.GatewayService.StreamComplete:input_type -> modelgate.v1.StreamCompleteRequest
+	1,  // 6: modelgate.v1.GatewayService.ListModels:input_type -> modelgate.v1.ListModelsRequest
+	3,  // 7: modelgate.v1.GatewayService.GetDeploymentStats:input_type -> modelgate.v1.GetDeploymentStatsRequest
+	10, // 8: modelgate.v1.GatewayService.Complete:output_type -> modelgate.v1.CompleteResponse
+	11, // 9: modelgate.v1.GatewayService.StreamComplete:output_type -> modelgate.v1.StreamCompleteResponse
+	2,  // 10: modelgate.v1.GatewayService.ListModels:output_type -> modelgate.v1.ListModelsResponse
+	4,  // 11: modelgate.v1.GatewayService.GetDeploymentStats:output_type -> modelgate.v1.GetDeploymentStatsResponse
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_modelgate_v1_gateway_service_proto_init() }
@@ -284,13 +359,14 @@ func file_modelgate_v1_gateway_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modelgate_v1_gateway_service_proto_rawDesc), len(file_modelgate_v1_gateway_service_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_modelgate_v1_gateway_service_proto_goTypes,
 		DependencyIndexes: file_modelgate_v1_gateway_service_proto_depIdxs,
+		EnumInfos:         file_modelgate_v1_gateway_service_proto_enumTypes,
 		MessageInfos:      file_modelgate_v1_gateway_service_proto_msgTypes,
 	}.Build()
 	File_modelgate_v1_gateway_service_proto = out.File

@@ -2,12 +2,24 @@ from modelgate.v1 import completion_pb2 as _completion_pb2
 from modelgate.v1 import models_pb2 as _models_pb2
 from modelgate.v1 import stream_pb2 as _stream_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SharedState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SHARED_STATE_UNSPECIFIED: _ClassVar[SharedState]
+    SHARED_STATE_MEMORY: _ClassVar[SharedState]
+    SHARED_STATE_REDIS: _ClassVar[SharedState]
+    SHARED_STATE_LOCAL_FALLBACK: _ClassVar[SharedState]
+SHARED_STATE_UNSPECIFIED: SharedState
+SHARED_STATE_MEMORY: SharedState
+SHARED_STATE_REDIS: SharedState
+SHARED_STATE_LOCAL_FALLBACK: SharedState
 
 class ListModelsRequest(_message.Message):
     __slots__ = ()
@@ -28,7 +40,9 @@ class GetDeploymentStatsRequest(_message.Message):
     def __init__(self, deployments: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetDeploymentStatsResponse(_message.Message):
-    __slots__ = ("stats",)
+    __slots__ = ("stats", "shared_state")
     STATS_FIELD_NUMBER: _ClassVar[int]
+    SHARED_STATE_FIELD_NUMBER: _ClassVar[int]
     stats: _containers.RepeatedCompositeFieldContainer[_models_pb2.DeploymentStats]
-    def __init__(self, stats: _Optional[_Iterable[_Union[_models_pb2.DeploymentStats, _Mapping]]] = ...) -> None: ...
+    shared_state: SharedState
+    def __init__(self, stats: _Optional[_Iterable[_Union[_models_pb2.DeploymentStats, _Mapping]]] = ..., shared_state: _Optional[_Union[SharedState, str]] = ...) -> None: ...

@@ -1,6 +1,6 @@
 /**
- * Real `redis-server` processes for the shared-state tests: one node, or a three-node cluster, each on a
- * free loopback port with its files in a temporary directory. `redis-server` comes from Debian
+ * Real `redis-server` processes for the shared-state tests and the bench's Redis lane: one node, or a
+ * three-node cluster, each on a free loopback port with its files in a temporary directory. `redis-server` comes from Debian
  * (`npm run setup` installs it when missing).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
