@@ -12,13 +12,20 @@ import { createLocalConfigAnnouncer } from "./config/config-announcer.js";
 import { createConfigReloader } from "./config/config-reloader.js";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
+import { aliasSplits } from "./dashboard/alias-splits.js";
+import { createFallbackLog, recordFallbacks } from "./dashboard/fallback-log.js";
+import { createHealthMonitor } from "./dashboard/health-monitor.js";
 import { createEngineHolder } from "./gateway/engine-holder.js";
+import { createReplayLayer } from "./replay/create-replay-layer.js";
 import { createLogger } from "./observability/logger.js";
+import { createTracingEngine } from "./observability/tracing-engine.js";
 import { createAdminReloadRoute } from "./server/admin-reload-route.js";
+import { createHttpCallerAuthenticator } from "./server/authenticate-http-request.js";
 import { createGatewayServer, type GatewayServer } from "./server/create-server.js";
 import { startIdleMemoryRelease } from "./server/idle-memory-release.js";
 import type { ExtraRoutes } from "./server/node-handler.js";
 import { createStateStore } from "./state/create-state-store.js";
+import { createCallRecorder } from "./observability/call-recorder.js";
 
 // The engine, the simulator and the playground are imported lazily: `modelgate simulate` needs no engine,
 // `serve` needs no simulator, a gateway with `server.playground: false` never loads the playground, and
@@ -27,6 +34,7 @@ import { createStateStore } from "./state/create-state-store.js";
 const usage = `usage:
   modelgate [serve] [--config PATH] [--port N]   serve the gateway (config: --config, $MODELGATE_CONFIG or modelgate.yaml)
   modelgate simulate [...]                       run the vendor simulator
+  modelgate keys create|list|revoke [...]        manage caller keys through a running gateway
   modelgate --help`;
 
 interface ServeArguments {
@@ -64,6 +72,10 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     process.stdout.write(`${usage}\n`);
     return 0;
   }
+  if (command === "keys") {
+    const { runKeysCommand } = await import("./server/admin/keys-command.js");
+    return runKeysCommand(rest, env);
+  }
   if (command === "simulate") {
     const { runSimulateCommand } = await import("./simulator/cli.js");
     await runSimulateCommand(rest);
@@ -90,6 +102,9 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   const logger = createLogger({ level: config.server.logLevel, pretty: env.MODELGATE_LOG_PRETTY === "1" });
+  // Exporting traces loads the OpenTelemetry SDK; without `telemetry.otlp` only its API is loaded.
+  const otlp = config.telemetry?.otlp;
+  const tracing = otlp === undefined ? undefined : (await import("./observability/tracing-sdk.js")).startTracingSdk(otlp, logger);
   const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
   // One store for every engine a config reload builds, so breakers and stats survive reloads: Redis
   // when the config names one (shared with the other replicas, which also hear of reloads through it).
@@ -101,27 +116,49 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       : (await import("./state/redis-config-announcer.js")).createRedisConfigAnnouncer({ commands: state.redis.commands, subscriber: state.redis.subscriber, keyPrefix: config.redis.keyPrefix, logger });
   // No call outlives the longest deadline: a replaced engine is closed by then even if a call leaked.
   const drainTimeoutMs = config.server.maxDeadlineMs + 10_000;
-  const engine = createEngineHolder(await createGatewayEngine(config, { logger, store }), { logger, drainTimeoutMs });
+  const engines = createEngineHolder(await createGatewayEngine(config, { logger, store }), { logger, drainTimeoutMs });
+  // Duplicate request ids, stream resumes and the exact cache: one layer around every engine (src/replay/).
+  // The dashboard's recent fallbacks are seen inside the replay layer: a replayed answer is not counted twice.
+  const fallbacks = createFallbackLog();
+  const replaying = await createReplayLayer({ engine: recordFallbacks(engines, fallbacks), config, current: () => reloader.current(), state, logger });
+  // A span per request, whichever edge it came through (the attempt loop adds one per upstream attempt).
+  const engine = createTracingEngine(replaying, { providerKind: (name) => reloader.current().providers[name]?.kind });
   const reloader = createConfigReloader({
     path: parsed.configPath,
     env,
     initial: config,
     logger,
     announcer,
-    apply: async (next) => engine.swap(await createGatewayEngine(next, { logger, store })),
+    apply: async (next) => engines.swap(await createGatewayEngine(next, { logger, store })),
   });
   const adminRoute = createAdminReloadRoute({
     token: () => reloader.current().server.admin.token,
     reload: () => reloader.reloadFile("admin"),
     logger,
   });
+  const { createCallerGateFromConfig } = await import("./callers/create-caller-gate.js");
+  const callers = await createCallerGateFromConfig({
+    auth: () => reloader.current().auth,
+    keyFile: config.auth?.keyFile,
+    redis: config.redis === undefined ? undefined : { config: config.redis, availability: state.availability },
+    logger,
+  });
+  if (!callers.authenticator.enabled()) logger.warn("caller authentication is off (no auth section): anyone who reaches the port can call");
+  // One record per finished call, from either edge: the log line, the records file, the metrics.
+  const metrics = config.server.metrics ? (await import("./observability/metrics.js")).createGatewayMetrics({ engine: () => engine }) : undefined;
+  const recorder = createCallRecorder({ logger, metrics, recordsFile: config.server.recordsFile });
   const playgroundRoute = config.server.playground
     ? (await import("./playground/playground-route.js")).createPlaygroundRoute({ logger })
     : undefined;
-  const extraRoutes: ExtraRoutes = (request, response) => adminRoute(request, response) || (playgroundRoute?.(request, response) ?? false);
+  const dashboardRoute = config.server.dashboard
+    ? (await import("./dashboard/dashboard-route.js")).createDashboardRoute({ logger })
+    : undefined;
+  const healthMonitor = createHealthMonitor({ engine, aliases: () => aliasSplits(reloader.current()), fallbacks, sharedState: () => state.status(), logger });
+  const extraRoutes: ExtraRoutes = (request, response) =>
+    adminRoute(request, response) || (playgroundRoute?.(request, response) ?? false) || (dashboardRoute?.(request, response) ?? false);
   let server: GatewayServer;
   try {
-    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state });
+    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state, callers, healthMonitor, metrics, recorder, authenticateHttp: createHttpCallerAuthenticator(callers) });
   } catch (error) {
     reloader.close();
     await engine.close();
@@ -156,7 +193,10 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         process.off("SIGHUP", onReloadSignal);
         await server.close();
         await engine.close();
+        await callers.close();
+        await recorder.close();
         await state.close();
+        await tracing?.shutdown();
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
         resolve(0);

@@ -67,6 +67,7 @@ export function settingsNeedingRestart(started: GatewayConfig, next: GatewayConf
     if (!isDeepStrictEqual(before, after)) changed.push(`server.${key}`);
   }
   if (!isDeepStrictEqual(started.redis, next.redis)) changed.push("redis");
+  if (!isDeepStrictEqual(started.telemetry, next.telemetry)) changed.push("telemetry");
   return changed;
 }
 

@@ -216,6 +216,17 @@ export const serverSchema = z
     /** Log prompts and completions at debug level. Off by default: prompts are user data. */
     logPrompts: z.boolean().default(false),
     playground: z.boolean().default(true),
+    /** Serve the live health page at `/dashboard` (src/dashboard/); the WatchHealth RPC is there either way. */
+    dashboard: z.boolean().default(true),
+    /** Serve the OpenAI-compatible HTTP API (`/v1/chat/completions`, `/v1/models`) on the same port. */
+    openaiCompatibleApi: z.boolean().default(true),
+    /** Serve Prometheus metrics at `GET /metrics` on the same port (src/observability/metrics.ts). */
+    metrics: z.boolean().default(true),
+    /**
+     * Also append every call's record (request id, caller, tags, route, attempts, tokens, cost; never
+     * text) as one JSON line to this file (docs/observability.md shows how to query it).
+     */
+    recordsFile: z.string().min(1).optional(),
     admin: adminSchema.default({}),
   })
   .strict();
@@ -253,11 +264,132 @@ export const redisSchema = z
     message: "set exactly one of url (a single node) and clusterNodes (a cluster)",
   });
 
+/**
+ * Caller authentication, limits and budgets (src/callers/). Callers send `authorization: Bearer <key>`;
+ * keys are kept only as SHA-256 hashes. Without an `auth` section nothing is checked (local development
+ * and configs older than this section); with one, `enabled` defaults to true.
+ */
+export const keyPolicySchema = z
+  .object({
+    /** The model names (aliases, deployments) this key may call; absent: every name. */
+    aliases: z.array(z.string().min(1)).optional(),
+    requestsPerMinute: positiveInt.optional(),
+    /** Input plus output tokens per minute; each call reserves its estimate and settles to real usage. */
+    tokensPerMinute: positiveInt.optional(),
+    /** Spend per UTC day and month; checked before each call, so the call that crosses it finishes. */
+    dailyBudgetUsd: z.number().positive().optional(),
+    monthlyBudgetUsd: z.number().positive().optional(),
+    maxConcurrentStreams: positiveInt.optional(),
+    /** Who the key belongs to; goes into the call's log line and scope. */
+    metadata: z
+      .object({ team: z.string().optional(), service: z.string().optional(), environment: z.string().optional() })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const authSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Keys from the config: each as the SHA-256 (hex) of the key, never the key itself. */
+    keys: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only"),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits"),
+            policy: keyPolicySchema.default(keyPolicySchema.parse({})),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Without Redis, where created keys (hashes) are kept so that they survive a restart. */
+    keyFile: z.string().optional(),
+    /** A call without `max_output_tokens` reserves this many output tokens against `tokensPerMinute`. */
+    defaultOutputTokens: positiveInt.default(1_024),
+  })
+  .strict();
+
+/**
+ * Requests answered once (src/replay/): a duplicate request id joins or replays its one run, a stream
+ * can be resumed after a position, and the opt-in exact cache. Runs are kept in Redis when the config
+ * has a `redis` section (any replica can join or resume them), otherwise in this replica's memory.
+ */
+const replayCacheAliasSchema = z
+  .object({
+    /** Cache this alias's requests unless a request says `cache: false`. */
+    enabled: z.boolean().default(true),
+    /** Cache requests whose temperature is not 0 (their answers are one sample of many). */
+    allowNonDeterministic: z.boolean().default(false),
+    /** One entry serves every caller (otherwise entries are per caller). */
+    shareAcrossCallers: z.boolean().default(false),
+    ttlMs: positiveInt.optional(),
+  })
+  .strict();
+
+export const replaySchema = z
+  .object({
+    /** Duplicate request ids join or replay their one run; streams are recorded for resuming. */
+    enabled: z.boolean().default(true),
+    /** How long a finished run answers duplicates and resumes. */
+    ttlMs: positiveInt.default(3_600_000),
+    /** Events kept per stream; a resume before the oldest kept is refused (RESUME_NOT_FOUND). */
+    maxEvents: positiveInt.default(10_000),
+    /** Runs kept in this replica's memory (its own, and all of them without Redis); the oldest go first. */
+    maxRuns: positiveInt.default(1_000),
+    /** A replica renews its claim on a running run this often × 3; a run not renewed was lost. */
+    leaseMs: positiveInt.default(3_000),
+    /**
+     * How long a run whose readers all went away before it ended keeps going, waiting for one to come
+     * back (a resume or a duplicate), before it is cancelled and the vendor call with it. 0 cancels at
+     * once, as without this layer; a resume after a dropped connection needs more than 0.
+     */
+    keepDetachedRunsMs: nonNegativeInt.default(0),
+    cache: z
+      .object({
+        /** The TTL of an entry unless its alias sets one. */
+        ttlMs: positiveInt.default(300_000),
+        /** Aliases (or deployment names) whose requests are cached, and how. */
+        aliases: z.record(z.string(), replayCacheAliasSchema).default({}),
+      })
+      .strict()
+      .default({ ttlMs: 300_000, aliases: {} }),
+  })
+  .strict();
+
+/**
+ * OpenTelemetry traces (src/observability/tracing-*.ts). A span per request and per upstream attempt is
+ * always made through `@opentelemetry/api`; only with `otlp` set does the gateway load the SDK and
+ * export them. Without it nothing records or exports, unless the process registered an SDK of its own.
+ */
+export const telemetrySchema = z
+  .object({
+    otlp: z
+      .object({
+        /** The collector's OTLP/HTTP base URL, like OTEL_EXPORTER_OTLP_ENDPOINT; spans go to `<endpoint>/v1/traces` as JSON. */
+        endpoint: z.string().url(),
+        /** Sent with every export (e.g. a vendor's API key): never logged. */
+        headers: z.record(z.string(), z.string()).default({}),
+        serviceName: z.string().min(1).default("modelgate"),
+        /** The share of traces started here that are kept; a caller's sampled flag decides for its own. */
+        sampleRatio: z.number().min(0).max(1).default(1),
+        /** How long finished spans wait to be sent together. */
+        exportDelayMs: positiveInt.default(5_000),
+        exportTimeoutMs: positiveInt.default(10_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
     reload: reloadSchema.default(reloadSchema.parse({})),
     redis: redisSchema.optional(),
+    replay: replaySchema.default(replaySchema.parse({})),
+    auth: authSchema.optional(),
+    telemetry: telemetrySchema.optional(),
     providers: z.record(z.string(), providerSchema),
     deployments: z.record(z.string(), deploymentSchema),
     aliases: z.record(z.string(), aliasSchema).default({}),
@@ -290,9 +422,13 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type AliasConfig = z.infer<typeof aliasSchema>;
 export type RedisConfig = z.infer<typeof redisSchema>;
+export type ReplayConfig = z.infer<typeof replaySchema>;
 export type RetryConfig = z.infer<typeof retrySchema>;
 export type BreakerConfig = z.infer<typeof breakerSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
 export type ResponseLimitsConfig = z.infer<typeof responseLimitsSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type ReloadConfig = z.infer<typeof reloadSchema>;
+export type AuthConfig = z.infer<typeof authSchema>;
+export type KeyPolicy = z.infer<typeof keyPolicySchema>;
+export type TelemetryConfig = z.infer<typeof telemetrySchema>;

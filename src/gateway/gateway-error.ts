@@ -26,7 +26,21 @@ export type ErrorReason =
   | "COST_LIMIT_EXCEEDED"
   | "RATE_LIMITED"
   | "SHUTTING_DOWN"
-  | "INTERNAL";
+  | "INTERNAL"
+  | "UNAUTHENTICATED"
+  | "PERMISSION_DENIED"
+  | "KEY_STORE_UNAVAILABLE"
+  | "REQUEST_ID_REUSED"
+  | "RUN_LOST"
+  | "RESUME_NOT_FOUND";
+
+/** A limit a caller ran into (google.rpc.QuotaFailure): whose, and which. */
+export interface QuotaViolation {
+  /** The caller's key id, e.g. "key:team-a". */
+  subject: string;
+  /** Which limit, e.g. "requests per minute (100)". */
+  description: string;
+}
 
 export interface FieldViolation {
   field: string;
@@ -46,6 +60,7 @@ export class GatewayError extends Error {
   readonly reason: ErrorReason;
   readonly retryAfterMs?: number;
   readonly fieldViolations: FieldViolation[];
+  readonly quotaViolations: QuotaViolation[];
   readonly failure?: FailureSummary;
   /** Extra ErrorInfo metadata (safe strings only). */
   readonly metadata: Record<string, string>;
@@ -56,6 +71,7 @@ export class GatewayError extends Error {
     options: {
       retryAfterMs?: number;
       fieldViolations?: FieldViolation[];
+      quotaViolations?: QuotaViolation[];
       failure?: FailureSummary;
       metadata?: Record<string, string>;
       cause?: unknown;
@@ -66,6 +82,7 @@ export class GatewayError extends Error {
     this.reason = reason;
     this.retryAfterMs = options.retryAfterMs;
     this.fieldViolations = options.fieldViolations ?? [];
+    this.quotaViolations = options.quotaViolations ?? [];
     this.failure = options.failure;
     this.metadata = options.metadata ?? {};
   }

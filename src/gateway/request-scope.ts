@@ -13,6 +13,10 @@ import type { CallContext, RouteRecord } from "./types.js";
 export interface Caller {
   /** A stable, non-secret id (a key's id, a token's subject). */
   id: string;
+  /** Whose key it is, as the key's policy names it; recorded with the call. */
+  team?: string;
+  service?: string;
+  environment?: string;
 }
 
 /** What the call's log line reports besides its status. */
@@ -23,6 +27,10 @@ export interface CallOutcome {
   usage?: Usage;
   costMicroUsd?: number;
   route?: RouteRecord;
+  timeToFirstTokenMs?: number;
+  /** The request's own tags and metadata, recorded with the call. */
+  tags?: string[];
+  metadata?: Record<string, string>;
 }
 
 export interface RequestScope extends CallContext {

@@ -15,6 +15,7 @@ import type {
   CallWarning,
 } from "../providers/spec.js";
 import type { ErrorReason } from "./gateway-error.js";
+import type { Context as TraceContext } from "@opentelemetry/api";
 
 export { GatewayError, type ErrorReason, type FailureSummary, type FieldViolation } from "./gateway-error.js";
 
@@ -52,8 +53,17 @@ export interface GatewayRequest {
   responseFormat?: ResponseFormat;
   /** Always set: the caller's, or one the server generated. */
   requestId: string;
+  /**
+   * Whether the caller supplied `requestId` (the body's request_id or the x-request-id header). Only
+   * such ids name a run that a duplicate can join or a resume can continue (src/replay/); absent is false.
+   */
+  requestIdFromCaller?: boolean;
   routing: RoutingHints;
   fallback: FallbackPreferences;
+  /** Use the exact cache (true) or bypass it (false); the alias's setting when absent (src/replay/). */
+  cache?: boolean;
+  /** A stream's resume: the position of the last event the caller received (src/replay/). */
+  resumeAfterPosition?: number;
 }
 
 /** Per-call context the server hands the engine. */
@@ -64,6 +74,11 @@ export interface CallContext {
   deadlineAt: number;
   /** When the server received the request, same clock. */
   receivedAt: number;
+  /**
+   * The OpenTelemetry context the call's spans descend from: the caller's `traceparent` as the edge read
+   * it, then the request span's once the engine's tracing started it (src/observability/tracing-engine.ts).
+   */
+  trace?: TraceContext;
 }
 
 export type AttemptOutcome = "succeeded" | "failed" | "interrupted" | "canceled";
@@ -88,7 +103,14 @@ export interface RouteRecord {
   provider?: string;
   vendorModel?: string;
   attempts: AttemptRecord[];
+  /** Where the answer came from; absent means upstream (src/replay/ sets the others). */
+  source?: AnswerSource;
+  /** A cache hit's original cost, not billed again. */
+  savedCostMicroUsd?: number;
 }
+
+/** Generated for this call, a duplicate request id's replay of its one run, or an exact-cache hit. */
+export type AnswerSource = "upstream" | "idempotent-replay" | "cache";
 
 export interface Timings {
   timeToFirstTokenMs?: number;
@@ -114,11 +136,12 @@ export interface GatewayWarning extends CallWarning {
 }
 
 /**
- * Stream events, in order: fallback*, start, (deltas | fallback)*, finish. `start` is sent at commit (just
- * before the first content or the finish), so it names the deployment that serves. Errors are thrown, never
- * yielded.
+ * Stream events, in order: fallback*, start, (deltas | fallback)*, finish. `position` (from 1) is set by
+ * the replay layer (src/replay/), which records streams so a caller can resume after a position.
+ * `start` is sent at commit (just before the first content or the finish), so it names the deployment
+ * that serves. Errors are thrown, never yielded.
  */
-export type GatewayEvent =
+export type GatewayEvent = (
   | { type: "start"; requestId: string; deployment: string; provider: string }
   | { type: "fallback"; fromDeployment: string; toDeployment: string; reason: ErrorReason }
   | { type: "text-delta"; text: string }
@@ -134,7 +157,8 @@ export type GatewayEvent =
       timings: Timings;
       warnings: GatewayWarning[];
       toolCalls: ToolCall[];
-    };
+    }
+) & { position?: number };
 
 /**
  * Where breakers, routing inputs and stats live: this replica's memory (no Redis configured), Redis
@@ -188,4 +212,9 @@ export interface DeploymentStatsView {
   breakerRetryAtUnixMs?: number;
   shadowComparisons: number;
   shadowAgreement?: number;
+  /** Filled by the replay layer (src/replay/); absent counts as 0. */
+  cacheHits?: number;
+  cacheMisses?: number;
+  idempotentReplays?: number;
+  savedCostMicroUsd?: number;
 }

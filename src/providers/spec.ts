@@ -84,6 +84,11 @@ export interface DispatchObserver {
   waiting(): void;
   /** The call is being written to a connection: the vendor's time starts now. */
   sent(): void;
+  /**
+   * Headers that carry the call's trace context to the vendor (W3C `traceparent`, `tracestate`), added to
+   * the request where it is built (pooled-client.ts); absent when the call is not traced.
+   */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /** One call to one vendor model: everything an adapter needs, already resolved by routing. */

@@ -11,6 +11,7 @@ import { GatewayError } from "../gateway/types.js";
 import { reasonForProviderError } from "../gateway/reason-for-provider-error.js";
 import type { Usage } from "../providers/spec.js";
 import { computeCostNanoUsd, nanoToMicroUsd } from "../cost/compute-cost.js";
+import { endAttemptSpan } from "../observability/attempt-span.js";
 import { Attempt, failureReason, type Admission, type AttemptFailure } from "./attempt.js";
 import type { PassedOver, QueueEnding } from "./attempt-queue.js";
 import type { EngineRuntime } from "./engine-runtime.js";
@@ -67,6 +68,7 @@ export function createAttemptLedger(runtime: EngineRuntime, request: GatewayRequ
     const { deployment } = attempt;
     const { reason, usage, billed, timeToFirstTokenMs } = details;
     attempt.close(outcome === "succeeded");
+    endAttemptSpan(attempt.span, { outcome, reason, timeToFirstTokenMs, usage, waitedForConnectionMs: attempt.waitedForConnectionMs });
     stats.adjustInFlight(deployment.name, -1);
     const latencyMs = clock.now() - attempt.startedAt;
     const costNanoUsd = billed ? computeCostNanoUsd(usage, deployment.price) : undefined;

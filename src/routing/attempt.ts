@@ -20,6 +20,8 @@ import {
   type ProviderAdapter,
   type StreamPart,
 } from "../providers/spec.js";
+import type { Span } from "@opentelemetry/api";
+import { startAttemptSpan } from "../observability/attempt-span.js";
 import type { BreakerPermit } from "../resilience/circuit-breaker.js";
 import { startTimer, type Clock } from "../resilience/clock.js";
 import { computeAttemptTimeouts } from "./attempt-timeouts.js";
@@ -99,6 +101,10 @@ export class Attempt implements DispatchObserver {
   readonly startedAt: number;
   /** Aborted on the caller's deadline or cancel, one of the attempt's time limits, or close. */
   readonly signal: AbortSignal;
+  /** The attempt's span (a child of the request span); the ledger ends it with the attempt's record. */
+  readonly span: Span;
+  /** The trace context the vendor request carries; undefined when the call is not traced. */
+  readonly traceHeaders: Readonly<Record<string, string>> | undefined;
   private readonly controller = new AbortController();
   private stopTotal: () => void;
   private watchdog: StreamWatchdog | undefined;
@@ -132,6 +138,15 @@ export class Attempt implements DispatchObserver {
     this.startedAt = now;
     this.timeouts = computeAttemptTimeouts(deployment.timeouts, now, context.deadlineAt);
     this.signal = this.controller.signal;
+    const { span, headers } = startAttemptSpan(context.trace, {
+      deployment: deployment.name,
+      provider: deployment.provider,
+      providerKind: deployment.providerKind,
+      vendorModel: deployment.vendorModel,
+      retry: admission.retry,
+    });
+    this.span = span;
+    this.traceHeaders = headers;
     this.stopTotal = this.startTotalTimer(deployment.timeouts.totalMs);
     context.signal.addEventListener("abort", this.onCallerAbort, { once: true });
     if (context.signal.aborted) this.onCallerAbort();

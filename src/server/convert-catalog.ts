@@ -85,6 +85,10 @@ export function toDeploymentStatsResponse(stats: DeploymentStatsView[], sharedSt
         breakerRetryAtUnixMs: entry.breakerRetryAtUnixMs === undefined ? undefined : BigInt(Math.round(entry.breakerRetryAtUnixMs)),
         shadowComparisons: count(entry.shadowComparisons),
         shadowAgreement: entry.shadowAgreement,
+        cacheHits: count(entry.cacheHits ?? 0),
+        cacheMisses: count(entry.cacheMisses ?? 0),
+        idempotentReplays: count(entry.idempotentReplays ?? 0),
+        savedCostMicroUsd: BigInt(Math.round(entry.savedCostMicroUsd ?? 0)),
       })),
   });
 }

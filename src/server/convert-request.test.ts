@@ -61,6 +61,18 @@ describe("toGatewayRequest", () => {
     expect(toGatewayRequest(create(CompleteRequestSchema, init), options).requestId).toBe("generated");
   });
 
+  it("says whether the request id is the caller's (body or header) or generated", () => {
+    const init = { model: "m", messages: [{ role: Role.USER, parts: [text("hi")] }] };
+    const fromCaller = (extra: object, body: object = {}) =>
+      toGatewayRequest(create(CompleteRequestSchema, { ...init, ...body }), { ...options, ...extra }).requestIdFromCaller;
+    expect([fromCaller({}, { requestId: "mine" }), fromCaller({ headerRequestId: "from-header" }), fromCaller({}), fromCaller({ headerRequestId: "bad id" })]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
   it("leaves unset sampling fields absent", () => {
     const request = toGatewayRequest(create(CompleteRequestSchema, { model: "m", messages: [{ role: Role.USER, parts: [text("hi")] }] }), options);
     expect(request.sampling).toEqual({ stopSequences: [] });

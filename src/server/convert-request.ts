@@ -32,7 +32,7 @@ import { fromProtoStrategy } from "./convert-route.js";
 export interface ConvertRequestOptions {
   /** `server.maxMessages` from the config. */
   maxMessages: number;
-  /** The `x-request-id` header, used when the body has no request id. */
+  /** The `x-request-id` header, used when the body has no request id (the id is then the caller's). */
   headerRequestId?: string;
   /** Makes a request id when neither body nor header has one; `crypto.randomUUID` by default. */
   generateRequestId?: () => string;
@@ -129,6 +129,7 @@ export function toGatewayRequest(
     throw new GatewayError("INVALID_REQUEST", `invalid request: ${summary}`, { fieldViolations: violations });
   }
 
+  const requestIdFromCaller = request.requestId !== "" || isUsableRequestId(options.headerRequestId);
   const requestId =
     request.requestId !== ""
       ? request.requestId
@@ -144,6 +145,7 @@ export function toGatewayRequest(
     toolChoice,
     responseFormat,
     requestId,
+    requestIdFromCaller,
     routing: {
       strategy,
       latencySloMs: routing?.latencySloMs,
@@ -157,6 +159,8 @@ export function toGatewayRequest(
       continueOnInterruption: fallback?.continueOnInterruption ?? false,
       fallbackOnContentFilter: fallback?.fallbackOnContentFilter,
     },
+    cache: request.cache,
+    resumeAfterPosition: "resumeAfterPosition" in request ? request.resumeAfterPosition : undefined,
   };
 }
 

@@ -43,8 +43,14 @@ export function toCompleteResponse(result: GatewayResult): CompleteResponse {
   });
 }
 
-/** One stream event. */
+/** One stream event, with its position when the replay layer numbered it. */
 export function toStreamResponse(event: GatewayEvent): StreamCompleteResponse {
+  const response = toStreamEvent(event);
+  response.position = event.position ?? 0;
+  return response;
+}
+
+function toStreamEvent(event: GatewayEvent): StreamCompleteResponse {
   switch (event.type) {
     case "start":
       return create(StreamCompleteResponseSchema, {

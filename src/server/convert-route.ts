@@ -5,6 +5,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import {
+  AnswerSource as ProtoAnswerSource,
   AttemptOutcome,
   AttemptSchema,
   RouteRecordSchema,
@@ -18,6 +19,7 @@ import {
 } from "../../gen/modelgate/v1/routing_pb.js";
 import { WarningSchema, type Warning } from "../../gen/modelgate/v1/content_pb.js";
 import type {
+  AnswerSource,
   AttemptOutcome as GatewayAttemptOutcome,
   AttemptRecord,
   GatewayWarning,
@@ -88,6 +90,12 @@ function toProtoAttempt(attempt: AttemptRecord): Attempt {
   });
 }
 
+const answerSources: Record<AnswerSource, ProtoAnswerSource> = {
+  upstream: ProtoAnswerSource.UPSTREAM,
+  "idempotent-replay": ProtoAnswerSource.IDEMPOTENT_REPLAY,
+  cache: ProtoAnswerSource.CACHE,
+};
+
 /** The route record: requested model, strategy, the serving deployment and every attempt. */
 export function toProtoRoute(route: GatewayRouteRecord): RouteRecord {
   return create(RouteRecordSchema, {
@@ -97,6 +105,8 @@ export function toProtoRoute(route: GatewayRouteRecord): RouteRecord {
     provider: route.provider ?? "",
     vendorModel: route.vendorModel ?? "",
     attempts: route.attempts.map(toProtoAttempt),
+    source: answerSources[route.source ?? "upstream"],
+    savedCostMicroUsd: toProtoCost(route.savedCostMicroUsd),
   });
 }
 

@@ -18,6 +18,10 @@ import {
 import { file_health_v1_health, Health } from "../../gen/health/v1/health_pb.js";
 import { file_modelgate_v1_errors } from "../../gen/modelgate/v1/errors_pb.js";
 import { file_modelgate_v1_gateway_service, GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
+import { AdminService } from "../../gen/modelgate/v1/admin_service_pb.js";
+import type { CallerGate } from "../callers/caller-gate.js";
+import { adminTokenInterceptor, configKeyRecords, createAdminServiceImpl } from "./admin/admin-service.js";
+import type { HealthMonitor } from "../dashboard/health-monitor.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { CompletionEngine, SharedStateStatus } from "../gateway/types.js";
 import { createCorsPolicy } from "./cors.js";
@@ -28,6 +32,11 @@ import { createHealthServiceImpl } from "./health-service.js";
 import { createHealthState, sharedStateHealthName, type HealthState } from "./health-state.js";
 import { createProtocolListener } from "./listener.js";
 import { createNodeHandler, type ExtraRoutes } from "./node-handler.js";
+import type { HttpAuthenticator } from "./openai/http-authenticator.js";
+import { createOpenAIRoutes, isOpenAICompletionPath } from "./openai/openai-routes.js";
+import { createMetricsRoute } from "./metrics-route.js";
+import { createCallRecorder, type CallRecorder } from "../observability/call-recorder.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
 import { createReflectionV1alphaImpl, createReflectionV1Impl } from "./reflection-service.js";
 
 export interface CreateGatewayServerOptions {
@@ -40,8 +49,18 @@ export interface CreateGatewayServerOptions {
   host?: string;
   /** Plain-HTTP routes for non-RPC paths, e.g. the `/playground` page. */
   extraRoutes?: ExtraRoutes;
+  /** Caller authentication of the OpenAI-compatible edge (`/v1/...`); anonymous when absent. */
+  authenticateHttp?: HttpAuthenticator;
   /** Where shared state lives now (reported by GetDeploymentStats and health); default "memory". */
   sharedState?: SharedStateReport;
+  /** Served at `GET /metrics` when given (and `server.metrics` is on); the recorder counts calls into it. */
+  metrics?: GatewayMetrics;
+  /** Where each finished call's record goes; by default the log line (and `metrics`). */
+  recorder?: CallRecorder;
+  /** Caller keys, limits and budgets of the GatewayService (src/callers/); anonymous when absent. */
+  callers?: CallerGate;
+  /** Live health for WatchHealth and `/dashboard` (src/dashboard/); one over `engine` alone when absent. */
+  healthMonitor?: HealthMonitor;
 }
 
 export interface SharedStateReport {
@@ -101,28 +120,41 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
+  const recorder = options.recorder ?? createCallRecorder({ logger, metrics: options.metrics });
+  const metricsRoute = options.metrics !== undefined && serverConfig.metrics ? createMetricsRoute(options.metrics, logger) : undefined;
   const sharedStateStatus = (): SharedStateStatus => options.sharedState?.status() ?? "memory";
-  router.service(GatewayService, createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining, sharedState: sharedStateStatus }), {
-    interceptors: createGatewayInterceptors({ config: serverConfig, logger }),
+  router.service(GatewayService, createGatewayServiceImpl(engine, { config: serverConfig, logger, isDraining: () => draining, sharedState: sharedStateStatus, healthMonitor: options.healthMonitor }), {
+    interceptors: createGatewayInterceptors({ config: serverConfig, logger, callers: options.callers, recorder }),
   });
+  // Caller keys' admin API: only with caller keys and an admin token (src/server/admin/admin-service.ts).
+  if (options.callers !== undefined && (serverConfig.admin.token ?? "") !== "") {
+    router.service(AdminService, createAdminServiceImpl({ callers: options.callers, configKeys: () => configKeyRecords(config), logger }), {
+      interceptors: [adminTokenInterceptor(() => serverConfig.admin.token)],
+    });
+  }
   router.service(Health, createHealthServiceImpl(health));
   router.service(ReflectionV1, createReflectionV1Impl(index));
   router.service(ReflectionV1alpha, createReflectionV1alphaImpl(index));
 
+  // The OpenAI-compatible edge (src/server/openai/): same engine, scope, rules and drain as the RPCs.
+  const openAIRoutes = serverConfig.openaiCompatibleApi
+    ? createOpenAIRoutes({ engine, config: serverConfig, logger, isDraining: () => draining, shutdownSignal: shutdown.signal, authenticate: options.authenticateHttp, recorder })
+    : undefined;
   const handler = createNodeHandler({
     router,
     maxMessageBytes: serverConfig.maxMessageBytes,
     cors: createCorsPolicy(serverConfig.cors.allowedOrigins),
-    extraRoutes: options.extraRoutes,
+    extraRoutes: (request, response) =>
+      openAIRoutes?.(request, response) || metricsRoute?.(request, response) || (options.extraRoutes?.(request, response) ?? false),
     logger,
     isDraining: () => draining,
     onRequestStart: (path: string): void => {
       allRequests++;
-      if (path.startsWith(gatewayPathPrefix)) gatewayCalls++;
+      if (path.startsWith(gatewayPathPrefix) || isOpenAICompletionPath(path)) gatewayCalls++;
     },
     onRequestEnd: (path: string): void => {
       allRequests--;
-      if (path.startsWith(gatewayPathPrefix)) gatewayCalls--;
+      if (path.startsWith(gatewayPathPrefix) || isOpenAICompletionPath(path)) gatewayCalls--;
       notifyIdle();
     },
   });

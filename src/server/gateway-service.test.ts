@@ -42,6 +42,19 @@ describe("createGatewayServiceImpl", () => {
     expect(JSON.stringify(lines)).not.toContain("my secret prompt");
   });
 
+  it("tells the engine whether the request id is the caller's (body or x-request-id) or generated", async () => {
+    const { client, engine } = setup();
+    await client.complete({ model: "echo", messages: [message("hi")], requestId: "body-1" });
+    await client.complete({ model: "echo", messages: [message("hi")] }, { headers: { "x-request-id": "header-1" } });
+    await client.complete({ model: "echo", messages: [message("hi")] });
+    expect(engine.calls.map(({ request }) => [request.requestId.length > 0, request.requestIdFromCaller])).toEqual([
+      [true, true],
+      [true, true],
+      [true, false],
+    ]);
+    expect(engine.calls[1].request.requestId).toBe("header-1");
+  });
+
   it("uses the configured default deadline when the caller sets none", async () => {
     const { client, engine } = setup();
     await client.complete({ model: "echo", messages: [message("hi")] });

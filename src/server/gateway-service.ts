@@ -15,8 +15,10 @@ import { GatewayError, type CompletionEngine, type GatewayRequest, type SharedSt
 import { toDeploymentStatsResponse, toListModelsResponse } from "./convert-catalog.js";
 import { isUsableRequestId, toGatewayRequest } from "./convert-request.js";
 import { toCompleteResponse, toStreamResponse } from "./convert-response.js";
+import { createHealthMonitor, type HealthMonitor } from "../dashboard/health-monitor.js";
 import { requestScopeKey } from "./interceptors/request-scope-key.js";
 import { requestIdHeader } from "./request-id.js";
+import { createWatchHealthHandler } from "./watch-health.js";
 
 export interface GatewayServiceOptions {
   config: Pick<ServerConfig, "maxMessages" | "logPrompts">;
@@ -25,6 +27,8 @@ export interface GatewayServiceOptions {
   isDraining?: () => boolean;
   /** Where shared state lives now, for GetDeploymentStats; default "memory". */
   sharedState?: () => SharedStateStatus;
+  /** Live health for WatchHealth (src/dashboard/); one over `engine` alone (no splits, no fallbacks) when absent. */
+  healthMonitor?: HealthMonitor;
 }
 
 /** The scope the deadline interceptor opened; a router without the gateway's interceptors is a wiring bug. */
@@ -44,7 +48,12 @@ export function createGatewayServiceImpl(engine: CompletionEngine, options: Gate
       context.responseHeader.set(requestIdHeader, request.requestId);
     }
     if (options.isDraining?.()) throw new GatewayError("SHUTTING_DOWN", "the gateway is shutting down");
-    const gatewayRequest = toGatewayRequest(request, { maxMessages: options.config.maxMessages, generateRequestId: () => scope.requestId });
+    const gatewayRequest = toGatewayRequest(request, {
+      maxMessages: options.config.maxMessages,
+      headerRequestId: context.requestHeader.get(requestIdHeader) ?? undefined,
+      generateRequestId: () => scope.requestId,
+    });
+    scope.note({ tags: gatewayRequest.routing.tags, metadata: gatewayRequest.routing.metadata });
     if (options.config.logPrompts) scope.logger().debug({ messages: gatewayRequest.messages, tools: gatewayRequest.tools }, "prompt");
     return { scope, request: gatewayRequest };
   };
@@ -54,7 +63,7 @@ export function createGatewayServiceImpl(engine: CompletionEngine, options: Gate
       const { scope, request: gatewayRequest } = prepare(context, request);
       const result = await engine.complete(gatewayRequest, scope);
       if (options.config.logPrompts) scope.logger().debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
-      scope.note({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route });
+      scope.note({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route, timeToFirstTokenMs: result.timings.timeToFirstTokenMs });
       return toCompleteResponse(result);
     },
 
@@ -64,7 +73,7 @@ export function createGatewayServiceImpl(engine: CompletionEngine, options: Gate
       for await (const event of engine.stream(gatewayRequest, scope)) {
         if (event.type === "start") scope.note({ deployment: event.deployment, provider: event.provider });
         if (event.type === "finish") {
-          scope.note({ usage: event.usage, costMicroUsd: event.costMicroUsd, route: event.route });
+          scope.note({ usage: event.usage, costMicroUsd: event.costMicroUsd, route: event.route, timeToFirstTokenMs: event.timings.timeToFirstTokenMs });
           finished = true;
         }
         yield toStreamResponse(event);
@@ -83,5 +92,9 @@ export function createGatewayServiceImpl(engine: CompletionEngine, options: Gate
     async getDeploymentStats(request) {
       return toDeploymentStatsResponse(await engine.deploymentStats([...request.deployments]), options.sharedState?.() ?? "memory");
     },
+
+    watchHealth: createWatchHealthHandler(options.healthMonitor ?? createHealthMonitor({ engine, sharedState: options.sharedState, logger: options.logger }), {
+      isDraining: options.isDraining,
+    }),
   };
 }

@@ -26,6 +26,9 @@ describe("toConnectError", () => {
     ["RATE_LIMITED", Code.ResourceExhausted],
     ["SHUTTING_DOWN", Code.Unavailable],
     ["INTERNAL", Code.Internal],
+    ["UNAUTHENTICATED", Code.Unauthenticated],
+    ["PERMISSION_DENIED", Code.PermissionDenied],
+    ["KEY_STORE_UNAVAILABLE", Code.Unavailable],
   ];
 
   it.each(cases)("maps reason %s to the code documented in errors.proto", (reason, code) => {

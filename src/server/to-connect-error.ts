@@ -11,6 +11,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
+  QuotaFailureSchema,
   RetryInfoSchema,
 } from "../../gen/google/rpc/error_details_pb.js";
 import { FailureDetailsSchema } from "../../gen/modelgate/v1/errors_pb.js";
@@ -50,6 +51,12 @@ const codes: Record<ErrorReason, Code> = {
   RATE_LIMITED: Code.ResourceExhausted,
   SHUTTING_DOWN: Code.Unavailable,
   INTERNAL: Code.Internal,
+  UNAUTHENTICATED: Code.Unauthenticated,
+  PERMISSION_DENIED: Code.PermissionDenied,
+  KEY_STORE_UNAVAILABLE: Code.Unavailable,
+  REQUEST_ID_REUSED: Code.AlreadyExists,
+  RUN_LOST: Code.Aborted,
+  RESUME_NOT_FOUND: Code.NotFound,
 };
 
 /** The reason given to a ConnectError raised outside our code (by connect itself) that lacks ErrorInfo. */
@@ -125,6 +132,14 @@ function fromGatewayError(error: GatewayError, requestId: string): ConnectError 
           field: violation.field,
           description: violation.description,
         })),
+      }),
+    });
+  }
+  if (error.quotaViolations.length > 0) {
+    details.push({
+      desc: QuotaFailureSchema,
+      value: create(QuotaFailureSchema, {
+        violations: error.quotaViolations.map((violation) => ({ subject: violation.subject, description: violation.description })),
       }),
     });
   }

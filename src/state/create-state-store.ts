@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import { createMemoryStore } from "./memory-store.js";
+import type { RedisAvailability } from "./redis-availability.js";
 import type { RedisConnections } from "./redis-connection.js";
 import type { SharedStateStatus } from "../gateway/types.js";
 import type { StateStore } from "./state-store.js";
@@ -14,6 +15,8 @@ export interface ProcessStateStore {
   /** "memory" without Redis; "shared" or "local" (Redis unreachable) with it. */
   status(): SharedStateStatus;
   onStatusChange(listener: (status: SharedStateStatus) => void): void;
+  /** Whether Redis answers: the one view every Redis user of the process shares (undefined without Redis). */
+  availability?: RedisAvailability;
   /** The Redis connections, for other shared features (config announcements); undefined without Redis. */
   redis?: RedisConnections;
   close(): Promise<void>;
@@ -32,7 +35,10 @@ export async function createStateStore(config: GatewayConfig, logger: Logger): P
   if (!(await redis.ready(config.redis.connectTimeoutMs))) {
     logger.warn("Redis not reachable at start: state is this replica's own until it answers");
   }
+  const { createRedisAvailability } = await import("./redis-availability.js");
+  const availability = createRedisAvailability({ logger, now: Date.now, retryAfterMs: 1_000 });
   const store = createRedisStore({
+    availability,
     commands: redis.commands,
     subscriber: redis.subscriber,
     logger,
@@ -45,6 +51,7 @@ export async function createStateStore(config: GatewayConfig, logger: Logger): P
     status: () => store.status(),
     onStatusChange: (listener) => store.onStatusChange(listener),
     redis,
+    availability,
     async close() {
       await store.close();
       await redis.close();

@@ -1,8 +1,11 @@
 /**
- * Whether this replica is using Redis right now. A failed or timed-out command marks Redis down: from
- * then on the store serves every call from this replica's memory, so no request waits on a Redis that
- * does not answer. Redis is tried again when the connection reports ready, or `retryAfterMs` after the
- * last failure (a Redis that is slow but connected never reports anything). Each change is logged once.
+ * Whether this process uses Redis right now: one view shared by every Redis user of the process (shared
+ * state, replay runs, caller keys and limits), so a Redis that hangs costs a request at most one command
+ * timeout, not one per feature. A failed command (connection refused or closed) marks Redis down at once;
+ * timeouts do after `timeoutsBeforeDown` in a row, because one late answer under a burst (a busy event
+ * loop) is not an outage. While down every user serves from this replica's memory. Redis is tried again
+ * when the connection reports ready, or `retryAfterMs` after the last failure (a Redis that is slow but
+ * connected never reports anything). Each change is logged once.
  */
 import type { Logger } from "pino";
 
@@ -20,10 +23,18 @@ export interface RedisAvailability {
   onChange(listener: (status: SharedStateStatus) => void): void;
 }
 
+/** Timeouts in a row that mark Redis down. */
+const TIMEOUTS_BEFORE_DOWN = 3;
+
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /did not answer within|timed? ?out/i.test(error.message);
+}
+
 export function createRedisAvailability(options: { logger: Logger; now: () => number; retryAfterMs: number }): RedisAvailability {
   const { logger, now, retryAfterMs } = options;
   let down = false;
   let retryAt = 0;
+  let timeoutsInARow = 0;
   const listeners: ((status: SharedStateStatus) => void)[] = [];
   const notify = (status: SharedStateStatus): void => {
     for (const listener of listeners) listener(status);
@@ -31,6 +42,7 @@ export function createRedisAvailability(options: { logger: Logger; now: () => nu
   return {
     usable: () => !down || now() >= retryAt,
     failed(error) {
+      if (!down && isTimeout(error) && ++timeoutsInARow < TIMEOUTS_BEFORE_DOWN) return;
       retryAt = now() + retryAfterMs;
       if (down) return;
       down = true;
@@ -39,6 +51,7 @@ export function createRedisAvailability(options: { logger: Logger; now: () => nu
       notify("local");
     },
     succeeded() {
+      timeoutsInARow = 0;
       if (!down) return;
       down = false;
       logger.info("Redis answers again: state is shared with the other replicas");

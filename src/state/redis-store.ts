@@ -18,7 +18,8 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { createLatencyWindow, type LatencySummary } from "../stats/latency-window.js";
 import { createMemoryStore, type MemoryStore } from "./memory-store.js";
-import { createRedisAvailability, type SharedStateStatus } from "./redis-availability.js";
+import { boundedCall } from "./bounded-call.js";
+import { createRedisAvailability, isTimeout, type RedisAvailability, type SharedStateStatus } from "./redis-availability.js";
 import type { RedisClient } from "./redis-connection.js";
 import { defineScripts } from "./redis-scripts.js";
 import { StaleWhileRevalidate } from "./stale-while-revalidate.js";
@@ -35,6 +36,8 @@ export interface RedisStoreOptions {
   refreshMs: number;
   /** The longest a call waits for Redis (ioredis's own timeout does not cover a cluster's retries). */
   commandTimeoutMs: number;
+  /** The process's one view of whether Redis answers, shared with every other Redis user; its own by default. */
+  availability?: RedisAvailability;
   latencySamples?: number;
   now?: () => number;
 }
@@ -74,11 +77,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const latencySamples = options.latencySamples ?? 256;
   const replicaId = randomUUID();
   const breakerChannel = `${keyPrefix}breakers`;
-  const availability = createRedisAvailability({ logger, now, retryAfterMs: 1_000 });
+  const availability = options.availability ?? createRedisAvailability({ logger, now, retryAfterMs: 1_000 });
   const redisKey = (key: string): string => keyPrefix + key;
 
   const breakers = new Map<string, BreakerCopy>();
-  const onError = (error: unknown): void => availability.failed(error);
+  // A write or re-read in the background that is merely slow holds no request: only its connection
+  // errors say anything about Redis (a burst that slows Redis must not switch the process to local state).
+  const onError = (error: unknown): void => {
+    if (!isTimeout(error)) availability.failed(error);
+  };
   const outcomeCopies = new StaleWhileRevalidate<OutcomeCounts>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
   const latencyCopies = new StaleWhileRevalidate<LatencySummary>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
   const otherInFlight = new StaleWhileRevalidate<number>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
@@ -86,13 +93,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const dirtyInFlight = new Set<string>();
   let flushScheduled = false;
 
-  /** `run()`, rejected when it takes longer than the command timeout. */
-  function bounded<T>(run: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
-      run().then(resolve, reject).finally(() => clearTimeout(timer));
-    });
-  }
+  const bounded = <T>(run: () => Promise<T>): Promise<T> => boundedCall(run, commandTimeoutMs);
 
   /** Runs `run` against Redis, or `fallback` on this replica's memory when Redis is down or fails. */
   async function shared<T>(run: () => Promise<T>, fallback: () => Promise<T> | T): Promise<T> {
@@ -111,7 +112,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   function inBackground(run: () => Promise<unknown>, fallback: () => void): void {
     if (!availability.usable()) return fallback();
     bounded(run).then(() => availability.succeeded(), (error: unknown) => {
-      availability.failed(error);
+      onError(error);
       fallback();
     });
   }

@@ -39,7 +39,11 @@ export async function startReplica(name: string, configPath: string, env: NodeJS
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not tracked by anyone yet: stop it here, or it outlives the test.
+      child.kill("SIGKILL");
+      reject(new Error(`${name} did not start: ${stderr}`));
+    }, 30_000);
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();

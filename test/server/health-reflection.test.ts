@@ -123,6 +123,7 @@ describe("health and reflection", () => {
           "modelgate/v1/completion.proto",
           "modelgate/v1/content.proto",
           "modelgate/v1/routing.proto",
+          "modelgate/v1/health.proto",
           "modelgate/v1/models.proto",
           "modelgate/v1/stream.proto",
         ]);

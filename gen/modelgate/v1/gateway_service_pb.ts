@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { CompleteRequestSchema, CompleteResponseSchema } from "./completion_pb.js";
 import { file_modelgate_v1_completion } from "./completion_pb.js";
+import type { AliasSplit, DeploymentHealth, RecentFallback } from "./health_pb.js";
+import { file_modelgate_v1_health } from "./health_pb.js";
 import type { Alias, Deployment, DeploymentStats } from "./models_pb.js";
 import { file_modelgate_v1_models } from "./models_pb.js";
 import type { StreamCompleteRequestSchema, StreamCompleteResponseSchema } from "./stream_pb.js";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/gateway_service.proto.
  */
 export const file_modelgate_v1_gateway_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJtb2RlbGdhdGUvdjEvZ2F0ZXdheV9zZXJ2aWNlLnByb3RvEgxtb2RlbGdhdGUudjEiEwoRTGlzdE1vZGVsc1JlcXVlc3QiaQoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKB2FsaWFzZXMYASADKAsyEy5tb2RlbGdhdGUudjEuQWxpYXMSLQoLZGVwbG95bWVudHMYAiADKAsyGC5tb2RlbGdhdGUudjEuRGVwbG95bWVudCIwChlHZXREZXBsb3ltZW50U3RhdHNSZXF1ZXN0EhMKC2RlcGxveW1lbnRzGAEgAygJInsKGkdldERlcGxveW1lbnRTdGF0c1Jlc3BvbnNlEiwKBXN0YXRzGAEgAygLMh0ubW9kZWxnYXRlLnYxLkRlcGxveW1lbnRTdGF0cxIvCgxzaGFyZWRfc3RhdGUYAiABKA4yGS5tb2RlbGdhdGUudjEuU2hhcmVkU3RhdGUqfQoLU2hhcmVkU3RhdGUSHAoYU0hBUkVEX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTU0hBUkVEX1NUQVRFX01FTU9SWRABEhYKElNIQVJFRF9TVEFURV9SRURJUxACEh8KG1NIQVJFRF9TVEFURV9MT0NBTF9GQUxMQkFDSxADMvQCCg5HYXRld2F5U2VydmljZRJJCghDb21wbGV0ZRIdLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlcXVlc3QaHi5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXNwb25zZRJdCg5TdHJlYW1Db21wbGV0ZRIjLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlcXVlc3QaJC5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABEk8KCkxpc3RNb2RlbHMSHy5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEmcKEkdldERlcGxveW1lbnRTdGF0cxInLm1vZGVsZ2F0ZS52MS5HZXREZXBsb3ltZW50U3RhdHNSZXF1ZXN0GigubW9kZWxnYXRlLnYxLkdldERlcGxveW1lbnRTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_modelgate_v1_completion, file_modelgate_v1_models, file_modelgate_v1_stream]);
+  fileDesc("CiJtb2RlbGdhdGUvdjEvZ2F0ZXdheV9zZXJ2aWNlLnByb3RvEgxtb2RlbGdhdGUudjEiEwoRTGlzdE1vZGVsc1JlcXVlc3QiaQoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKB2FsaWFzZXMYASADKAsyEy5tb2RlbGdhdGUudjEuQWxpYXMSLQoLZGVwbG95bWVudHMYAiADKAsyGC5tb2RlbGdhdGUudjEuRGVwbG95bWVudCIwChlHZXREZXBsb3ltZW50U3RhdHNSZXF1ZXN0EhMKC2RlcGxveW1lbnRzGAEgAygJInsKGkdldERlcGxveW1lbnRTdGF0c1Jlc3BvbnNlEiwKBXN0YXRzGAEgAygLMh0ubW9kZWxnYXRlLnYxLkRlcGxveW1lbnRTdGF0cxIvCgxzaGFyZWRfc3RhdGUYAiABKA4yGS5tb2RlbGdhdGUudjEuU2hhcmVkU3RhdGUiKQoSV2F0Y2hIZWFsdGhSZXF1ZXN0EhMKC2RlcGxveW1lbnRzGAEgAygJIvQBChNXYXRjaEhlYWx0aFJlc3BvbnNlEhQKDHRpbWVfdW5peF9tcxgBIAEoAxIvCgxzaGFyZWRfc3RhdGUYAiABKA4yGS5tb2RlbGdhdGUudjEuU2hhcmVkU3RhdGUSMwoLZGVwbG95bWVudHMYAyADKAsyHi5tb2RlbGdhdGUudjEuRGVwbG95bWVudEhlYWx0aBIpCgdhbGlhc2VzGAQgAygLMhgubW9kZWxnYXRlLnYxLkFsaWFzU3BsaXQSNgoQcmVjZW50X2ZhbGxiYWNrcxgFIAMoCzIcLm1vZGVsZ2F0ZS52MS5SZWNlbnRGYWxsYmFjayp9CgtTaGFyZWRTdGF0ZRIcChhTSEFSRURfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNTSEFSRURfU1RBVEVfTUVNT1JZEAESFgoSU0hBUkVEX1NUQVRFX1JFRElTEAISHwobU0hBUkVEX1NUQVRFX0xPQ0FMX0ZBTExCQUNLEAMyygMKDkdhdGV3YXlTZXJ2aWNlEkkKCENvbXBsZXRlEh0ubW9kZWxnYXRlLnYxLkNvbXBsZXRlUmVxdWVzdBoeLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlc3BvbnNlEl0KDlN0cmVhbUNvbXBsZXRlEiMubW9kZWxnYXRlLnYxLlN0cmVhbUNvbXBsZXRlUmVxdWVzdBokLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlc3BvbnNlMAESTwoKTGlzdE1vZGVscxIfLm1vZGVsZ2F0ZS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLm1vZGVsZ2F0ZS52MS5MaXN0TW9kZWxzUmVzcG9uc2USZwoSR2V0RGVwbG95bWVudFN0YXRzEicubW9kZWxnYXRlLnYxLkdldERlcGxveW1lbnRTdGF0c1JlcXVlc3QaKC5tb2RlbGdhdGUudjEuR2V0RGVwbG95bWVudFN0YXRzUmVzcG9uc2USVAoLV2F0Y2hIZWFsdGgSIC5tb2RlbGdhdGUudjEuV2F0Y2hIZWFsdGhSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLldhdGNoSGVhbHRoUmVzcG9uc2UwAWIGcHJvdG8z", [file_modelgate_v1_completion, file_modelgate_v1_health, file_modelgate_v1_models, file_modelgate_v1_stream]);
 
 /**
  * ListModelsRequest has no fields yet.
@@ -111,6 +113,76 @@ export const GetDeploymentStatsResponseSchema: GenMessage<GetDeploymentStatsResp
   messageDesc(file_modelgate_v1_gateway_service, 3);
 
 /**
+ * WatchHealthRequest selects deployments to watch.
+ *
+ * @generated from message modelgate.v1.WatchHealthRequest
+ */
+export type WatchHealthRequest = Message<"modelgate.v1.WatchHealthRequest"> & {
+  /**
+   * Optional. Deployment names; all deployments when empty.
+   *
+   * @generated from field: repeated string deployments = 1;
+   */
+  deployments: string[];
+};
+
+/**
+ * Describes the message modelgate.v1.WatchHealthRequest.
+ * Use `create(WatchHealthRequestSchema)` to create a new message.
+ */
+export const WatchHealthRequestSchema: GenMessage<WatchHealthRequest> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_gateway_service, 4);
+
+/**
+ * WatchHealthResponse is one health snapshot.
+ *
+ * @generated from message modelgate.v1.WatchHealthResponse
+ */
+export type WatchHealthResponse = Message<"modelgate.v1.WatchHealthResponse"> & {
+  /**
+   * Required. When the stats were read, Unix milliseconds.
+   *
+   * @generated from field: int64 time_unix_ms = 1;
+   */
+  timeUnixMs: bigint;
+
+  /**
+   * Required. Whose view the stats are: this replica's alone, or every replica's through Redis.
+   *
+   * @generated from field: modelgate.v1.SharedState shared_state = 2;
+   */
+  sharedState: SharedState;
+
+  /**
+   * Required. One entry per selected deployment, sorted by name.
+   *
+   * @generated from field: repeated modelgate.v1.DeploymentHealth deployments = 3;
+   */
+  deployments: DeploymentHealth[];
+
+  /**
+   * Required. Each alias's traffic split, sorted by alias.
+   *
+   * @generated from field: repeated modelgate.v1.AliasSplit aliases = 4;
+   */
+  aliases: AliasSplit[];
+
+  /**
+   * Required. The latest fallbacks this replica saw, newest first (a bounded list).
+   *
+   * @generated from field: repeated modelgate.v1.RecentFallback recent_fallbacks = 5;
+   */
+  recentFallbacks: RecentFallback[];
+};
+
+/**
+ * Describes the message modelgate.v1.WatchHealthResponse.
+ * Use `create(WatchHealthResponseSchema)` to create a new message.
+ */
+export const WatchHealthResponseSchema: GenMessage<WatchHealthResponse> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_gateway_service, 5);
+
+/**
  * SharedState says where a replica keeps breakers, routing inputs and stats.
  *
  * @generated from enum modelgate.v1.SharedState
@@ -197,6 +269,18 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof GetDeploymentStatsRequestSchema;
     output: typeof GetDeploymentStatsResponseSchema;
+  },
+  /**
+   * WatchHealth streams a health snapshot of every selected deployment about once a second (the
+   * `/dashboard` page shows it). The server ends the stream before the call's deadline; clients watch
+   * again to go on.
+   *
+   * @generated from rpc modelgate.v1.GatewayService.WatchHealth
+   */
+  watchHealth: {
+    methodKind: "server_streaming";
+    input: typeof WatchHealthRequestSchema;
+    output: typeof WatchHealthResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_modelgate_v1_gateway_service, 0);

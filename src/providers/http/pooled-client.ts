@@ -152,7 +152,7 @@ export function createPooledClient(options: PooledClientOptions): PooledClient {
     const dispatchOptions: Dispatcher.DispatchOptions = {
       path: pathWithQueryFor(requestOptions.path),
       method: requestOptions.method ?? "POST",
-      headers: requestOptions.headers,
+      headers: withTraceHeaders(requestOptions.headers, requestOptions.dispatch?.traceHeaders),
       body: requestOptions.body,
       // undici starts this when it writes the request, not while the request waits for a connection.
       headersTimeout: timerMs(requestOptions.timeouts.firstTokenMs) ?? 0,
@@ -311,4 +311,9 @@ class WaitQueue implements ExchangeOwner {
     this.waiting.length = kept;
     this.head = 0;
   }
+}
+
+/** The adapter's headers plus the call's trace context (the adapter's own object when there is none). */
+function withTraceHeaders(headers: Record<string, string>, traceHeaders: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return traceHeaders === undefined ? headers : { ...headers, ...traceHeaders };
 }

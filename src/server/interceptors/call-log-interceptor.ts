@@ -1,11 +1,15 @@
 /**
- * Writes exactly one info line per call when it ends: request id, method, model, the deployment that
- * served, status, latency, tokens, cost and attempts, or the error's reason. Prompt text is never part
- * of it. An INTERNAL error is also logged with its cause (the client saw only "internal error").
+ * Hands exactly one record per call to the call recorder when it ends (the `call finished` log line,
+ * the records file, the metrics: observability/call-recorder.ts): request id, caller, method, model,
+ * the deployment that served, status, latency, tokens, cost and every attempt, or the error's reason.
+ * Prompt text is never part of it. An INTERNAL error is also logged with its cause (the client saw
+ * only "internal error").
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { GatewayError } from "../../gateway/gateway-error.js";
+import { callRecordOf, type CallEnding } from "../../observability/call-record.js";
+import type { CallRecorder } from "../../observability/call-recorder.js";
 import { requestIdKey } from "../request-id.js";
 import { observeCall } from "./observe-call.js";
 import { requestScopeKey } from "./request-scope-key.js";
@@ -17,7 +21,7 @@ const statusNames: Record<number, string> = Object.fromEntries(
     .map(([name, value]) => [value, name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()]),
 );
 
-export function callLogInterceptor(logger: Logger, now: () => number = Date.now): Interceptor {
+export function callLogInterceptor(logger: Logger, recorder: CallRecorder, now: () => number = Date.now): Interceptor {
   return (next) => (request) => {
     const startedAt = now();
     return observeCall(next, request, ({ error, abandoned }) => {
@@ -25,40 +29,28 @@ export function callLogInterceptor(logger: Logger, now: () => number = Date.now)
         const connectError = ConnectError.from(error);
         logger.error({ err: connectError.cause ?? error, requestId: request.contextValues.get(requestScopeKey)?.requestId, method: request.method.name }, "call failed with an internal error");
       }
-      if (!logger.isLevelEnabled("info")) return error;
       const scope = request.contextValues.get(requestScopeKey);
-      const outcome = scope?.outcome ?? {};
-      const line: Record<string, unknown> = {
-        requestId: scope?.requestId ?? request.contextValues.get(requestIdKey),
-        method: request.method.name,
-        model: outcome.model,
-        deployment: outcome.deployment ?? outcome.route?.deployment,
-        provider: outcome.provider ?? outcome.route?.provider,
-        status: "OK",
-        latencyMs: Math.round(now() - startedAt),
-        inputTokens: outcome.usage?.inputTokens,
-        outputTokens: outcome.usage?.outputTokens,
-        costMicroUsd: outcome.costMicroUsd,
-        attempts: outcome.route?.attempts.length,
-      };
+      const latencyMs = now() - startedAt;
+      if (scope === undefined) {
+        // Refused before the deadline interceptor opened a scope (a malformed request id): log only.
+        logger.info({ requestId: request.contextValues.get(requestIdKey), method: request.method.name, status: error === undefined ? "OK" : statusNames[ConnectError.from(error).code], latencyMs: Math.round(latencyMs) }, "call finished");
+        return error;
+      }
+      let ending: CallEnding = { edge: "connect", status: "OK", latencyMs };
       if (abandoned) {
-        Object.assign(line, { status: statusNames[Code.Canceled], reason: "CANCELED", error: "the client went away" });
+        ending = { ...ending, status: statusNames[Code.Canceled], reason: "CANCELED", error: "the client went away" };
       } else if (error !== undefined) {
         const connectError = ConnectError.from(error);
         const cause: unknown = connectError.cause;
-        const route = cause instanceof GatewayError ? cause.failure?.route : undefined;
-        if (route !== undefined) {
-          line.deployment ??= route.deployment;
-          line.provider ??= route.provider;
-          line.attempts = route.attempts.length;
-        }
-        Object.assign(line, {
+        ending = {
+          ...ending,
           status: statusNames[connectError.code],
           reason: cause instanceof GatewayError ? cause.reason : undefined,
           error: connectError.rawMessage,
-        });
+          failedRoute: cause instanceof GatewayError ? cause.failure?.route : undefined,
+        };
       }
-      logger.info(line, "call finished");
+      recorder.record(callRecordOf(scope, ending));
       return error;
     }) as never;
   };

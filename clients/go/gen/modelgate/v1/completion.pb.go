@@ -107,7 +107,11 @@ type CompleteRequest struct {
 	// Optional. Routing overrides.
 	Routing *RoutingHints `protobuf:"bytes,8,opt,name=routing,proto3" json:"routing,omitempty"`
 	// Optional. Fallback and retry overrides.
-	Fallback      *FallbackPreferences `protobuf:"bytes,9,opt,name=fallback,proto3" json:"fallback,omitempty"`
+	Fallback *FallbackPreferences `protobuf:"bytes,9,opt,name=fallback,proto3" json:"fallback,omitempty"`
+	// Optional. Answer from the exact-response cache when an identical request was answered within its
+	// TTL, and store this answer there (true), or bypass it (false); the alias's setting when absent.
+	// Requests with a temperature other than 0 are cached only where the alias allows it.
+	Cache         *bool `protobuf:"varint,10,opt,name=cache,proto3,oneof" json:"cache,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -203,6 +207,13 @@ func (x *CompleteRequest) GetFallback() *FallbackPreferences {
 		return x.Fallback
 	}
 	return nil
+}
+
+func (x *CompleteRequest) GetCache() bool {
+	if x != nil && x.Cache != nil {
+		return *x.Cache
+	}
+	return false
 }
 
 // CompleteResponse is a complete answer with its usage, cost and route.
@@ -345,7 +356,7 @@ var File_modelgate_v1_completion_proto protoreflect.FileDescriptor
 
 const file_modelgate_v1_completion_proto_rawDesc = "" +
 	"\n" +
-	"\x1dmodelgate/v1/completion.proto\x12\fmodelgate.v1\x1a\x1amodelgate/v1/content.proto\x1a\x1amodelgate/v1/routing.proto\"\xd4\x03\n" +
+	"\x1dmodelgate/v1/completion.proto\x12\fmodelgate.v1\x1a\x1amodelgate/v1/content.proto\x1a\x1amodelgate/v1/routing.proto\"\xf9\x03\n" +
 	"\x0fCompleteRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x121\n" +
 	"\bmessages\x18\x02 \x03(\v2\x15.modelgate.v1.MessageR\bmessages\x128\n" +
@@ -357,7 +368,10 @@ const file_modelgate_v1_completion_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x124\n" +
 	"\arouting\x18\b \x01(\v2\x1a.modelgate.v1.RoutingHintsR\arouting\x12=\n" +
-	"\bfallback\x18\t \x01(\v2!.modelgate.v1.FallbackPreferencesR\bfallback\"\x85\x04\n" +
+	"\bfallback\x18\t \x01(\v2!.modelgate.v1.FallbackPreferencesR\bfallback\x12\x19\n" +
+	"\x05cache\x18\n" +
+	" \x01(\bH\x00R\x05cache\x88\x01\x01B\b\n" +
+	"\x06_cache\"\x85\x04\n" +
 	"\x10CompleteResponse\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x12\n" +
@@ -442,6 +456,7 @@ func file_modelgate_v1_completion_proto_init() {
 	}
 	file_modelgate_v1_content_proto_init()
 	file_modelgate_v1_routing_proto_init()
+	file_modelgate_v1_completion_proto_msgTypes[0].OneofWrappers = []any{}
 	file_modelgate_v1_completion_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -69,6 +69,15 @@ const (
 	ErrorReason_ERROR_REASON_SHUTTING_DOWN ErrorReason = 18
 	// A bug in the gateway (INTERNAL).
 	ErrorReason_ERROR_REASON_INTERNAL ErrorReason = 19
+	// (Numbers 20-29 are left free for the caller-key reasons added alongside these.)
+	// The request id was already used by this caller with a different request (ALREADY_EXISTS). Use a new id.
+	ErrorReason_ERROR_REASON_REQUEST_ID_REUSED ErrorReason = 30
+	// The run this call joined or resumed stopped without an answer: the replica running it went away
+	// (ABORTED). Nothing was stored; calling again with the same request id runs the request anew.
+	ErrorReason_ERROR_REASON_RUN_LOST ErrorReason = 31
+	// A resume named a request id with no stored stream (never run, expired, or its early events were
+	// trimmed) (NOT_FOUND).
+	ErrorReason_ERROR_REASON_RESUME_NOT_FOUND ErrorReason = 32
 )
 
 // Enum value maps for ErrorReason.
@@ -94,6 +103,9 @@ var (
 		17: "ERROR_REASON_RATE_LIMITED",
 		18: "ERROR_REASON_SHUTTING_DOWN",
 		19: "ERROR_REASON_INTERNAL",
+		30: "ERROR_REASON_REQUEST_ID_REUSED",
+		31: "ERROR_REASON_RUN_LOST",
+		32: "ERROR_REASON_RESUME_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -116,6 +128,9 @@ var (
 		"ERROR_REASON_RATE_LIMITED":                17,
 		"ERROR_REASON_SHUTTING_DOWN":               18,
 		"ERROR_REASON_INTERNAL":                    19,
+		"ERROR_REASON_REQUEST_ID_REUSED":           30,
+		"ERROR_REASON_RUN_LOST":                    31,
+		"ERROR_REASON_RESUME_NOT_FOUND":            32,
 	}
 )
 
@@ -231,7 +246,7 @@ const file_modelgate_v1_errors_proto_rawDesc = "" +
 	"\x05usage\x18\x02 \x01(\v2\x13.modelgate.v1.UsageR\x05usage\x12)\n" +
 	"\x0ecost_micro_usd\x18\x03 \x01(\x03H\x00R\fcostMicroUsd\x88\x01\x01\x12/\n" +
 	"\x05route\x18\x04 \x01(\v2\x19.modelgate.v1.RouteRecordR\x05routeB\x11\n" +
-	"\x0f_cost_micro_usd*\xe6\x05\n" +
+	"\x0f_cost_micro_usd*\xc8\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_INVALID_REQUEST\x10\x01\x12\x1e\n" +
@@ -253,7 +268,10 @@ const file_modelgate_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_COST_LIMIT_EXCEEDED\x10\x10\x12\x1d\n" +
 	"\x19ERROR_REASON_RATE_LIMITED\x10\x11\x12\x1e\n" +
 	"\x1aERROR_REASON_SHUTTING_DOWN\x10\x12\x12\x19\n" +
-	"\x15ERROR_REASON_INTERNAL\x10\x13B\xb8\x01\n" +
+	"\x15ERROR_REASON_INTERNAL\x10\x13\x12\"\n" +
+	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x1e\x12\x19\n" +
+	"\x15ERROR_REASON_RUN_LOST\x10\x1f\x12!\n" +
+	"\x1dERROR_REASON_RESUME_NOT_FOUND\x10 B\xb8\x01\n" +
 	"\x10com.modelgate.v1B\vErrorsProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\fModelgate.V1\xca\x02\fModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3"
 
 var (

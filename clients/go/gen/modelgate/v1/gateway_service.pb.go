@@ -271,11 +271,139 @@ func (x *GetDeploymentStatsResponse) GetSharedState() SharedState {
 	return SharedState_SHARED_STATE_UNSPECIFIED
 }
 
+// WatchHealthRequest selects deployments to watch.
+type WatchHealthRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional. Deployment names; all deployments when empty.
+	Deployments   []string `protobuf:"bytes,1,rep,name=deployments,proto3" json:"deployments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchHealthRequest) Reset() {
+	*x = WatchHealthRequest{}
+	mi := &file_modelgate_v1_gateway_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchHealthRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchHealthRequest) ProtoMessage() {}
+
+func (x *WatchHealthRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modelgate_v1_gateway_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchHealthRequest.ProtoReflect.Descriptor instead.
+func (*WatchHealthRequest) Descriptor() ([]byte, []int) {
+	return file_modelgate_v1_gateway_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WatchHealthRequest) GetDeployments() []string {
+	if x != nil {
+		return x.Deployments
+	}
+	return nil
+}
+
+// WatchHealthResponse is one health snapshot.
+type WatchHealthResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. When the stats were read, Unix milliseconds.
+	TimeUnixMs int64 `protobuf:"varint,1,opt,name=time_unix_ms,json=timeUnixMs,proto3" json:"time_unix_ms,omitempty"`
+	// Required. Whose view the stats are: this replica's alone, or every replica's through Redis.
+	SharedState SharedState `protobuf:"varint,2,opt,name=shared_state,json=sharedState,proto3,enum=modelgate.v1.SharedState" json:"shared_state,omitempty"`
+	// Required. One entry per selected deployment, sorted by name.
+	Deployments []*DeploymentHealth `protobuf:"bytes,3,rep,name=deployments,proto3" json:"deployments,omitempty"`
+	// Required. Each alias's traffic split, sorted by alias.
+	Aliases []*AliasSplit `protobuf:"bytes,4,rep,name=aliases,proto3" json:"aliases,omitempty"`
+	// Required. The latest fallbacks this replica saw, newest first (a bounded list).
+	RecentFallbacks []*RecentFallback `protobuf:"bytes,5,rep,name=recent_fallbacks,json=recentFallbacks,proto3" json:"recent_fallbacks,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *WatchHealthResponse) Reset() {
+	*x = WatchHealthResponse{}
+	mi := &file_modelgate_v1_gateway_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchHealthResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchHealthResponse) ProtoMessage() {}
+
+func (x *WatchHealthResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modelgate_v1_gateway_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchHealthResponse.ProtoReflect.Descriptor instead.
+func (*WatchHealthResponse) Descriptor() ([]byte, []int) {
+	return file_modelgate_v1_gateway_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WatchHealthResponse) GetTimeUnixMs() int64 {
+	if x != nil {
+		return x.TimeUnixMs
+	}
+	return 0
+}
+
+func (x *WatchHealthResponse) GetSharedState() SharedState {
+	if x != nil {
+		return x.SharedState
+	}
+	return SharedState_SHARED_STATE_UNSPECIFIED
+}
+
+func (x *WatchHealthResponse) GetDeployments() []*DeploymentHealth {
+	if x != nil {
+		return x.Deployments
+	}
+	return nil
+}
+
+func (x *WatchHealthResponse) GetAliases() []*AliasSplit {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
+func (x *WatchHealthResponse) GetRecentFallbacks() []*RecentFallback {
+	if x != nil {
+		return x.RecentFallbacks
+	}
+	return nil
+}
+
 var File_modelgate_v1_gateway_service_proto protoreflect.FileDescriptor
 
 const file_modelgate_v1_gateway_service_proto_rawDesc = "" +
 	"\n" +
-	"\"modelgate/v1/gateway_service.proto\x12\fmodelgate.v1\x1a\x1dmodelgate/v1/completion.proto\x1a\x19modelgate/v1/models.proto\x1a\x19modelgate/v1/stream.proto\"\x13\n" +
+	"\"modelgate/v1/gateway_service.proto\x12\fmodelgate.v1\x1a\x1dmodelgate/v1/completion.proto\x1a\x19modelgate/v1/health.proto\x1a\x19modelgate/v1/models.proto\x1a\x19modelgate/v1/stream.proto\"\x13\n" +
 	"\x11ListModelsRequest\"\x7f\n" +
 	"\x12ListModelsResponse\x12-\n" +
 	"\aaliases\x18\x01 \x03(\v2\x13.modelgate.v1.AliasR\aaliases\x12:\n" +
@@ -284,18 +412,28 @@ const file_modelgate_v1_gateway_service_proto_rawDesc = "" +
 	"\vdeployments\x18\x01 \x03(\tR\vdeployments\"\x8f\x01\n" +
 	"\x1aGetDeploymentStatsResponse\x123\n" +
 	"\x05stats\x18\x01 \x03(\v2\x1d.modelgate.v1.DeploymentStatsR\x05stats\x12<\n" +
-	"\fshared_state\x18\x02 \x01(\x0e2\x19.modelgate.v1.SharedStateR\vsharedState*}\n" +
+	"\fshared_state\x18\x02 \x01(\x0e2\x19.modelgate.v1.SharedStateR\vsharedState\"6\n" +
+	"\x12WatchHealthRequest\x12 \n" +
+	"\vdeployments\x18\x01 \x03(\tR\vdeployments\"\xb4\x02\n" +
+	"\x13WatchHealthResponse\x12 \n" +
+	"\ftime_unix_ms\x18\x01 \x01(\x03R\n" +
+	"timeUnixMs\x12<\n" +
+	"\fshared_state\x18\x02 \x01(\x0e2\x19.modelgate.v1.SharedStateR\vsharedState\x12@\n" +
+	"\vdeployments\x18\x03 \x03(\v2\x1e.modelgate.v1.DeploymentHealthR\vdeployments\x122\n" +
+	"\aaliases\x18\x04 \x03(\v2\x18.modelgate.v1.AliasSplitR\aaliases\x12G\n" +
+	"\x10recent_fallbacks\x18\x05 \x03(\v2\x1c.modelgate.v1.RecentFallbackR\x0frecentFallbacks*}\n" +
 	"\vSharedState\x12\x1c\n" +
 	"\x18SHARED_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SHARED_STATE_MEMORY\x10\x01\x12\x16\n" +
 	"\x12SHARED_STATE_REDIS\x10\x02\x12\x1f\n" +
-	"\x1bSHARED_STATE_LOCAL_FALLBACK\x10\x032\xf4\x02\n" +
+	"\x1bSHARED_STATE_LOCAL_FALLBACK\x10\x032\xca\x03\n" +
 	"\x0eGatewayService\x12I\n" +
 	"\bComplete\x12\x1d.modelgate.v1.CompleteRequest\x1a\x1e.modelgate.v1.CompleteResponse\x12]\n" +
 	"\x0eStreamComplete\x12#.modelgate.v1.StreamCompleteRequest\x1a$.modelgate.v1.StreamCompleteResponse0\x01\x12O\n" +
 	"\n" +
 	"ListModels\x12\x1f.modelgate.v1.ListModelsRequest\x1a .modelgate.v1.ListModelsResponse\x12g\n" +
-	"\x12GetDeploymentStats\x12'.modelgate.v1.GetDeploymentStatsRequest\x1a(.modelgate.v1.GetDeploymentStatsResponseB\xc0\x01\n" +
+	"\x12GetDeploymentStats\x12'.modelgate.v1.GetDeploymentStatsRequest\x1a(.modelgate.v1.GetDeploymentStatsResponse\x12T\n" +
+	"\vWatchHealth\x12 .modelgate.v1.WatchHealthRequest\x1a!.modelgate.v1.WatchHealthResponse0\x01B\xc0\x01\n" +
 	"\x10com.modelgate.v1B\x13GatewayServiceProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\fModelgate.V1\xca\x02\fModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3"
 
 var (
@@ -311,39 +449,50 @@ func file_modelgate_v1_gateway_service_proto_rawDescGZIP() []byte {
 }
 
 var file_modelgate_v1_gateway_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_modelgate_v1_gateway_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_modelgate_v1_gateway_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_modelgate_v1_gateway_service_proto_goTypes = []any{
 	(SharedState)(0),                   // 0: modelgate.v1.SharedState
 	(*ListModelsRequest)(nil),          // 1: modelgate.v1.ListModelsRequest
 	(*ListModelsResponse)(nil),         // 2: modelgate.v1.ListModelsResponse
 	(*GetDeploymentStatsRequest)(nil),  // 3: modelgate.v1.GetDeploymentStatsRequest
 	(*GetDeploymentStatsResponse)(nil), // 4: modelgate.v1.GetDeploymentStatsResponse
-	(*Alias)(nil),                      // 5: modelgate.v1.Alias
-	(*Deployment)(nil),                 // 6: modelgate.v1.Deployment
-	(*DeploymentStats)(nil),            // 7: modelgate.v1.DeploymentStats
-	(*CompleteRequest)(nil),            // 8: modelgate.v1.CompleteRequest
-	(*StreamCompleteRequest)(nil),      // 9: modelgate.v1.StreamCompleteRequest
-	(*CompleteResponse)(nil),           // 10: modelgate.v1.CompleteResponse
-	(*StreamCompleteResponse)(nil),     // 11: modelgate.v1.StreamCompleteResponse
+	(*WatchHealthRequest)(nil),         // 5: modelgate.v1.WatchHealthRequest
+	(*WatchHealthResponse)(nil),        // 6: modelgate.v1.WatchHealthResponse
+	(*Alias)(nil),                      // 7: modelgate.v1.Alias
+	(*Deployment)(nil),                 // 8: modelgate.v1.Deployment
+	(*DeploymentStats)(nil),            // 9: modelgate.v1.DeploymentStats
+	(*DeploymentHealth)(nil),           // 10: modelgate.v1.DeploymentHealth
+	(*AliasSplit)(nil),                 // 11: modelgate.v1.AliasSplit
+	(*RecentFallback)(nil),             // 12: modelgate.v1.RecentFallback
+	(*CompleteRequest)(nil),            // 13: modelgate.v1.CompleteRequest
+	(*StreamCompleteRequest)(nil),      // 14: modelgate.v1.StreamCompleteRequest
+	(*CompleteResponse)(nil),           // 15: modelgate.v1.CompleteResponse
+	(*StreamCompleteResponse)(nil),     // 16: modelgate.v1.StreamCompleteResponse
 }
 var file_modelgate_v1_gateway_service_proto_depIdxs = []int32{
-	5,  // 0: modelgate.v1.ListModelsResponse.aliases:type_name -> modelgate.v1.Alias
-	6,  // 1: modelgate.v1.ListModelsResponse.deployments:type_name -> modelgate.v1.Deployment
-	7,  // 2: modelgate.v1.GetDeploymentStatsResponse.stats:type_name -> modelgate.v1.DeploymentStats
+	7,  // 0: modelgate.v1.ListModelsResponse.aliases:type_name -> modelgate.v1.Alias
+	8,  // 1: modelgate.v1.ListModelsResponse.deployments:type_name -> modelgate.v1.Deployment
+	9,  // 2: modelgate.v1.GetDeploymentStatsResponse.stats:type_name -> modelgate.v1.DeploymentStats
 	0,  // 3: modelgate.v1.GetDeploymentStatsResponse.shared_state:type_name -> modelgate.v1.SharedState
-	8,  // 4: modelgate.v1.GatewayService.Complete:input_type -> modelgate.v1.CompleteRequest
-	9,  // 5: modelgate.v1.GatewayService.StreamComplete:input_type -> modelgate.v1.StreamCompleteRequest
-	1,  // 6: modelgate.v1.GatewayService.ListModels:input_type -> modelgate.v1.ListModelsRequest
-	3,  // 7: modelgate.v1.GatewayService.GetDeploymentStats:input_type -> modelgate.v1.GetDeploymentStatsRequest
-	10, // 8: modelgate.v1.GatewayService.Complete:output_type -> modelgate.v1.CompleteResponse
-	11, // 9: modelgate.v1.GatewayService.StreamComplete:output_type -> modelgate.v1.StreamCompleteResponse
-	2,  // 10: modelgate.v1.GatewayService.ListModels:output_type -> modelgate.v1.ListModelsResponse
-	4,  // 11: modelgate.v1.GatewayService.GetDeploymentStats:output_type -> modelgate.v1.GetDeploymentStatsResponse
-	8,  // [8:12] is the sub-list for method output_type
-	4,  // [4:8] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	0,  // 4: modelgate.v1.WatchHealthResponse.shared_state:type_name -> modelgate.v1.SharedState
+	10, // 5: modelgate.v1.WatchHealthResponse.deployments:type_name -> modelgate.v1.DeploymentHealth
+	11, // 6: modelgate.v1.WatchHealthResponse.aliases:type_name -> modelgate.v1.AliasSplit
+	12, // 7: modelgate.v1.WatchHealthResponse.recent_fallbacks:type_name -> modelgate.v1.RecentFallback
+	13, // 8: modelgate.v1.GatewayService.Complete:input_type -> modelgate.v1.CompleteRequest
+	14, // 9: modelgate.v1.GatewayService.StreamComplete:input_type -> modelgate.v1.StreamCompleteRequest
+	1,  // 10: modelgate.v1.GatewayService.ListModels:input_type -> modelgate.v1.ListModelsRequest
+	3,  // 11: modelgate.v1.GatewayService.GetDeploymentStats:input_type -> modelgate.v1.GetDeploymentStatsRequest
+	5,  // 12: modelgate.v1.GatewayService.WatchHealth:input_type -> modelgate.v1.WatchHealthRequest
+	15, // 13: modelgate.v1.GatewayService.Complete:output_type -> modelgate.v1.CompleteResponse
+	16, // 14: modelgate.v1.GatewayService.StreamComplete:output_type -> modelgate.v1.StreamCompleteResponse
+	2,  // 15: modelgate.v1.GatewayService.ListModels:output_type -> modelgate.v1.ListModelsResponse
+	4,  // 16: modelgate.v1.GatewayService.GetDeploymentStats:output_type -> modelgate.v1.GetDeploymentStatsResponse
+	6,  // 17: modelgate.v1.GatewayService.WatchHealth:output_type -> modelgate.v1.WatchHealthResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_modelgate_v1_gateway_service_proto_init() }
@@ -352,6 +501,7 @@ func file_modelgate_v1_gateway_service_proto_init() {
 		return
 	}
 	file_modelgate_v1_completion_proto_init()
+	file_modelgate_v1_health_proto_init()
 	file_modelgate_v1_models_proto_init()
 	file_modelgate_v1_stream_proto_init()
 	type x struct{}
@@ -360,7 +510,7 @@ func file_modelgate_v1_gateway_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modelgate_v1_gateway_service_proto_rawDesc), len(file_modelgate_v1_gateway_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

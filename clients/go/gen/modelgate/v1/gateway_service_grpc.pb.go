@@ -23,6 +23,7 @@ const (
 	GatewayService_StreamComplete_FullMethodName     = "/modelgate.v1.GatewayService/StreamComplete"
 	GatewayService_ListModels_FullMethodName         = "/modelgate.v1.GatewayService/ListModels"
 	GatewayService_GetDeploymentStats_FullMethodName = "/modelgate.v1.GatewayService/GetDeploymentStats"
+	GatewayService_WatchHealth_FullMethodName        = "/modelgate.v1.GatewayService/WatchHealth"
 )
 
 // GatewayServiceClient is the client API for GatewayService service.
@@ -40,6 +41,10 @@ type GatewayServiceClient interface {
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
 	// GetDeploymentStats returns recent latency, errors, spend and breaker state per deployment.
 	GetDeploymentStats(ctx context.Context, in *GetDeploymentStatsRequest, opts ...grpc.CallOption) (*GetDeploymentStatsResponse, error)
+	// WatchHealth streams a health snapshot of every selected deployment about once a second (the
+	// `/dashboard` page shows it). The server ends the stream before the call's deadline; clients watch
+	// again to go on.
+	WatchHealth(ctx context.Context, in *WatchHealthRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchHealthResponse], error)
 }
 
 type gatewayServiceClient struct {
@@ -99,6 +104,25 @@ func (c *gatewayServiceClient) GetDeploymentStats(ctx context.Context, in *GetDe
 	return out, nil
 }
 
+func (c *gatewayServiceClient) WatchHealth(ctx context.Context, in *WatchHealthRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchHealthResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &GatewayService_ServiceDesc.Streams[1], GatewayService_WatchHealth_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchHealthRequest, WatchHealthResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type GatewayService_WatchHealthClient = grpc.ServerStreamingClient[WatchHealthResponse]
+
 // GatewayServiceServer is the server API for GatewayService service.
 // All implementations must embed UnimplementedGatewayServiceServer
 // for forward compatibility.
@@ -114,6 +138,10 @@ type GatewayServiceServer interface {
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
 	// GetDeploymentStats returns recent latency, errors, spend and breaker state per deployment.
 	GetDeploymentStats(context.Context, *GetDeploymentStatsRequest) (*GetDeploymentStatsResponse, error)
+	// WatchHealth streams a health snapshot of every selected deployment about once a second (the
+	// `/dashboard` page shows it). The server ends the stream before the call's deadline; clients watch
+	// again to go on.
+	WatchHealth(*WatchHealthRequest, grpc.ServerStreamingServer[WatchHealthResponse]) error
 	mustEmbedUnimplementedGatewayServiceServer()
 }
 
@@ -135,6 +163,9 @@ func (UnimplementedGatewayServiceServer) ListModels(context.Context, *ListModels
 }
 func (UnimplementedGatewayServiceServer) GetDeploymentStats(context.Context, *GetDeploymentStatsRequest) (*GetDeploymentStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDeploymentStats not implemented")
+}
+func (UnimplementedGatewayServiceServer) WatchHealth(*WatchHealthRequest, grpc.ServerStreamingServer[WatchHealthResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchHealth not implemented")
 }
 func (UnimplementedGatewayServiceServer) mustEmbedUnimplementedGatewayServiceServer() {}
 func (UnimplementedGatewayServiceServer) testEmbeddedByValue()                        {}
@@ -222,6 +253,17 @@ func _GatewayService_GetDeploymentStats_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GatewayService_WatchHealth_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchHealthRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(GatewayServiceServer).WatchHealth(m, &grpc.GenericServerStream[WatchHealthRequest, WatchHealthResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type GatewayService_WatchHealthServer = grpc.ServerStreamingServer[WatchHealthResponse]
+
 // GatewayService_ServiceDesc is the grpc.ServiceDesc for GatewayService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -246,6 +288,11 @@ var GatewayService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "StreamComplete",
 			Handler:       _GatewayService_StreamComplete_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchHealth",
+			Handler:       _GatewayService_WatchHealth_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -549,8 +549,16 @@ type DeploymentStats struct {
 	ShadowComparisons uint64 `protobuf:"varint,14,opt,name=shadow_comparisons,json=shadowComparisons,proto3" json:"shadow_comparisons,omitempty"`
 	// Optional. Share of shadow comparisons whose output agreed with the primary, 0 to 1.
 	ShadowAgreement *float64 `protobuf:"fixed64,15,opt,name=shadow_agreement,json=shadowAgreement,proto3,oneof" json:"shadow_agreement,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Required. Exact-cache hits answered with this deployment's stored answers.
+	CacheHits uint64 `protobuf:"varint,16,opt,name=cache_hits,json=cacheHits,proto3" json:"cache_hits,omitempty"`
+	// Required. Cacheable requests this deployment answered because the cache had no entry.
+	CacheMisses uint64 `protobuf:"varint,17,opt,name=cache_misses,json=cacheMisses,proto3" json:"cache_misses,omitempty"`
+	// Required. Duplicates of a request id answered from this deployment's one run.
+	IdempotentReplays uint64 `protobuf:"varint,18,opt,name=idempotent_replays,json=idempotentReplays,proto3" json:"idempotent_replays,omitempty"`
+	// Required. Cost in micro-USD the cache hits did not bill again.
+	SavedCostMicroUsd int64 `protobuf:"varint,19,opt,name=saved_cost_micro_usd,json=savedCostMicroUsd,proto3" json:"saved_cost_micro_usd,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DeploymentStats) Reset() {
@@ -688,6 +696,34 @@ func (x *DeploymentStats) GetShadowAgreement() float64 {
 	return 0
 }
 
+func (x *DeploymentStats) GetCacheHits() uint64 {
+	if x != nil {
+		return x.CacheHits
+	}
+	return 0
+}
+
+func (x *DeploymentStats) GetCacheMisses() uint64 {
+	if x != nil {
+		return x.CacheMisses
+	}
+	return 0
+}
+
+func (x *DeploymentStats) GetIdempotentReplays() uint64 {
+	if x != nil {
+		return x.IdempotentReplays
+	}
+	return 0
+}
+
+func (x *DeploymentStats) GetSavedCostMicroUsd() int64 {
+	if x != nil {
+		return x.SavedCostMicroUsd
+	}
+	return 0
+}
+
 var File_modelgate_v1_models_proto protoreflect.FileDescriptor
 
 const file_modelgate_v1_models_proto_rawDesc = "" +
@@ -729,7 +765,7 @@ const file_modelgate_v1_models_proto_rawDesc = "" +
 	"\a_p95_msB\t\n" +
 	"\a_p99_msB\n" +
 	"\n" +
-	"\b_ewma_ms\"\xe1\x05\n" +
+	"\b_ewma_ms\"\x83\a\n" +
 	"\x0fDeploymentStats\x12\x1e\n" +
 	"\n" +
 	"deployment\x18\x01 \x01(\tR\n" +
@@ -748,7 +784,12 @@ const file_modelgate_v1_models_proto_rawDesc = "" +
 	"\rbreaker_state\x18\f \x01(\x0e2\x1a.modelgate.v1.BreakerStateR\fbreakerState\x12;\n" +
 	"\x18breaker_retry_at_unix_ms\x18\r \x01(\x03H\x00R\x14breakerRetryAtUnixMs\x88\x01\x01\x12-\n" +
 	"\x12shadow_comparisons\x18\x0e \x01(\x04R\x11shadowComparisons\x12.\n" +
-	"\x10shadow_agreement\x18\x0f \x01(\x01H\x01R\x0fshadowAgreement\x88\x01\x01B\x1b\n" +
+	"\x10shadow_agreement\x18\x0f \x01(\x01H\x01R\x0fshadowAgreement\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"cache_hits\x18\x10 \x01(\x04R\tcacheHits\x12!\n" +
+	"\fcache_misses\x18\x11 \x01(\x04R\vcacheMisses\x12-\n" +
+	"\x12idempotent_replays\x18\x12 \x01(\x04R\x11idempotentReplays\x12/\n" +
+	"\x14saved_cost_micro_usd\x18\x13 \x01(\x03R\x11savedCostMicroUsdB\x1b\n" +
 	"\x19_breaker_retry_at_unix_msB\x13\n" +
 	"\x11_shadow_agreement*|\n" +
 	"\fBreakerState\x12\x1d\n" +

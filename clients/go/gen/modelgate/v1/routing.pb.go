@@ -151,6 +151,64 @@ func (AttemptOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_modelgate_v1_routing_proto_rawDescGZIP(), []int{1}
 }
 
+// AnswerSource says whether an answer was generated for this call or replayed.
+type AnswerSource int32
+
+const (
+	// Not set (a gateway older than this field).
+	AnswerSource_ANSWER_SOURCE_UNSPECIFIED AnswerSource = 0
+	// Generated for this request by the attempts in the route record.
+	AnswerSource_ANSWER_SOURCE_UPSTREAM AnswerSource = 1
+	// A duplicate of a request id: the answer of the one run with that id (joined while running, or stored);
+	// the route record and cost are that run's, billed once.
+	AnswerSource_ANSWER_SOURCE_IDEMPOTENT_REPLAY AnswerSource = 2
+	// An exact-cache hit: an identical earlier request's answer; nothing was billed (see saved_cost_micro_usd).
+	AnswerSource_ANSWER_SOURCE_CACHE AnswerSource = 3
+)
+
+// Enum value maps for AnswerSource.
+var (
+	AnswerSource_name = map[int32]string{
+		0: "ANSWER_SOURCE_UNSPECIFIED",
+		1: "ANSWER_SOURCE_UPSTREAM",
+		2: "ANSWER_SOURCE_IDEMPOTENT_REPLAY",
+		3: "ANSWER_SOURCE_CACHE",
+	}
+	AnswerSource_value = map[string]int32{
+		"ANSWER_SOURCE_UNSPECIFIED":       0,
+		"ANSWER_SOURCE_UPSTREAM":          1,
+		"ANSWER_SOURCE_IDEMPOTENT_REPLAY": 2,
+		"ANSWER_SOURCE_CACHE":             3,
+	}
+)
+
+func (x AnswerSource) Enum() *AnswerSource {
+	p := new(AnswerSource)
+	*p = x
+	return p
+}
+
+func (x AnswerSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AnswerSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_modelgate_v1_routing_proto_enumTypes[2].Descriptor()
+}
+
+func (AnswerSource) Type() protoreflect.EnumType {
+	return &file_modelgate_v1_routing_proto_enumTypes[2]
+}
+
+func (x AnswerSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AnswerSource.Descriptor instead.
+func (AnswerSource) EnumDescriptor() ([]byte, []int) {
+	return file_modelgate_v1_routing_proto_rawDescGZIP(), []int{2}
+}
+
 // RoutingHints let a caller steer routing for one request.
 type RoutingHints struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -439,9 +497,13 @@ type RouteRecord struct {
 	// Optional. The vendor's model id that answered, as the vendor reported it.
 	VendorModel string `protobuf:"bytes,5,opt,name=vendor_model,json=vendorModel,proto3" json:"vendor_model,omitempty"`
 	// Required. Every upstream attempt, in order.
-	Attempts      []*Attempt `protobuf:"bytes,6,rep,name=attempts,proto3" json:"attempts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Attempts []*Attempt `protobuf:"bytes,6,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// Required. Where this answer came from: the upstream attempts above, or a stored copy of them.
+	Source AnswerSource `protobuf:"varint,7,opt,name=source,proto3,enum=modelgate.v1.AnswerSource" json:"source,omitempty"`
+	// Optional. On a cache hit, what the original answer cost in micro-USD (nothing was billed again).
+	SavedCostMicroUsd *int64 `protobuf:"varint,8,opt,name=saved_cost_micro_usd,json=savedCostMicroUsd,proto3,oneof" json:"saved_cost_micro_usd,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RouteRecord) Reset() {
@@ -514,6 +576,20 @@ func (x *RouteRecord) GetAttempts() []*Attempt {
 		return x.Attempts
 	}
 	return nil
+}
+
+func (x *RouteRecord) GetSource() AnswerSource {
+	if x != nil {
+		return x.Source
+	}
+	return AnswerSource_ANSWER_SOURCE_UNSPECIFIED
+}
+
+func (x *RouteRecord) GetSavedCostMicroUsd() int64 {
+	if x != nil && x.SavedCostMicroUsd != nil {
+		return *x.SavedCostMicroUsd
+	}
+	return 0
 }
 
 // Usage counts tokens. A field is absent when the vendor did not report it: unknown is not zero.
@@ -699,7 +775,7 @@ const file_modelgate_v1_routing_proto_rawDesc = "" +
 	"\x0ecost_micro_usd\x18\b \x01(\x03H\x01R\fcostMicroUsd\x88\x01\x01\x12\x14\n" +
 	"\x05retry\x18\t \x01(\rR\x05retryB\x19\n" +
 	"\x17_time_to_first_token_msB\x11\n" +
-	"\x0f_cost_micro_usd\"\x83\x02\n" +
+	"\x0f_cost_micro_usd\"\x86\x03\n" +
 	"\vRouteRecord\x12'\n" +
 	"\x0frequested_model\x18\x01 \x01(\tR\x0erequestedModel\x129\n" +
 	"\bstrategy\x18\x02 \x01(\x0e2\x1d.modelgate.v1.RoutingStrategyR\bstrategy\x12\x1e\n" +
@@ -708,7 +784,10 @@ const file_modelgate_v1_routing_proto_rawDesc = "" +
 	"deployment\x12\x1a\n" +
 	"\bprovider\x18\x04 \x01(\tR\bprovider\x12!\n" +
 	"\fvendor_model\x18\x05 \x01(\tR\vvendorModel\x121\n" +
-	"\battempts\x18\x06 \x03(\v2\x15.modelgate.v1.AttemptR\battempts\"\x83\x03\n" +
+	"\battempts\x18\x06 \x03(\v2\x15.modelgate.v1.AttemptR\battempts\x122\n" +
+	"\x06source\x18\a \x01(\x0e2\x1a.modelgate.v1.AnswerSourceR\x06source\x124\n" +
+	"\x14saved_cost_micro_usd\x18\b \x01(\x03H\x00R\x11savedCostMicroUsd\x88\x01\x01B\x17\n" +
+	"\x15_saved_cost_micro_usd\"\x83\x03\n" +
 	"\x05Usage\x12&\n" +
 	"\finput_tokens\x18\x01 \x01(\rH\x00R\vinputTokens\x88\x01\x01\x123\n" +
 	"\x13cached_input_tokens\x18\x02 \x01(\rH\x01R\x11cachedInputTokens\x88\x01\x01\x12<\n" +
@@ -738,7 +817,12 @@ const file_modelgate_v1_routing_proto_rawDesc = "" +
 	"\x19ATTEMPT_OUTCOME_SUCCEEDED\x10\x01\x12\x1a\n" +
 	"\x16ATTEMPT_OUTCOME_FAILED\x10\x02\x12\x1f\n" +
 	"\x1bATTEMPT_OUTCOME_INTERRUPTED\x10\x03\x12\x1c\n" +
-	"\x18ATTEMPT_OUTCOME_CANCELED\x10\x04B\xb9\x01\n" +
+	"\x18ATTEMPT_OUTCOME_CANCELED\x10\x04*\x87\x01\n" +
+	"\fAnswerSource\x12\x1d\n" +
+	"\x19ANSWER_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16ANSWER_SOURCE_UPSTREAM\x10\x01\x12#\n" +
+	"\x1fANSWER_SOURCE_IDEMPOTENT_REPLAY\x10\x02\x12\x17\n" +
+	"\x13ANSWER_SOURCE_CACHE\x10\x03B\xb9\x01\n" +
 	"\x10com.modelgate.v1B\fRoutingProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\fModelgate.V1\xca\x02\fModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3"
 
 var (
@@ -753,31 +837,33 @@ func file_modelgate_v1_routing_proto_rawDescGZIP() []byte {
 	return file_modelgate_v1_routing_proto_rawDescData
 }
 
-var file_modelgate_v1_routing_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_modelgate_v1_routing_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_modelgate_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_modelgate_v1_routing_proto_goTypes = []any{
 	(RoutingStrategy)(0),        // 0: modelgate.v1.RoutingStrategy
 	(AttemptOutcome)(0),         // 1: modelgate.v1.AttemptOutcome
-	(*RoutingHints)(nil),        // 2: modelgate.v1.RoutingHints
-	(*FallbackPreferences)(nil), // 3: modelgate.v1.FallbackPreferences
-	(*Attempt)(nil),             // 4: modelgate.v1.Attempt
-	(*RouteRecord)(nil),         // 5: modelgate.v1.RouteRecord
-	(*Usage)(nil),               // 6: modelgate.v1.Usage
-	(*Timings)(nil),             // 7: modelgate.v1.Timings
-	nil,                         // 8: modelgate.v1.RoutingHints.MetadataEntry
+	(AnswerSource)(0),           // 2: modelgate.v1.AnswerSource
+	(*RoutingHints)(nil),        // 3: modelgate.v1.RoutingHints
+	(*FallbackPreferences)(nil), // 4: modelgate.v1.FallbackPreferences
+	(*Attempt)(nil),             // 5: modelgate.v1.Attempt
+	(*RouteRecord)(nil),         // 6: modelgate.v1.RouteRecord
+	(*Usage)(nil),               // 7: modelgate.v1.Usage
+	(*Timings)(nil),             // 8: modelgate.v1.Timings
+	nil,                         // 9: modelgate.v1.RoutingHints.MetadataEntry
 }
 var file_modelgate_v1_routing_proto_depIdxs = []int32{
 	0, // 0: modelgate.v1.RoutingHints.strategy:type_name -> modelgate.v1.RoutingStrategy
-	8, // 1: modelgate.v1.RoutingHints.metadata:type_name -> modelgate.v1.RoutingHints.MetadataEntry
+	9, // 1: modelgate.v1.RoutingHints.metadata:type_name -> modelgate.v1.RoutingHints.MetadataEntry
 	1, // 2: modelgate.v1.Attempt.outcome:type_name -> modelgate.v1.AttemptOutcome
-	6, // 3: modelgate.v1.Attempt.usage:type_name -> modelgate.v1.Usage
+	7, // 3: modelgate.v1.Attempt.usage:type_name -> modelgate.v1.Usage
 	0, // 4: modelgate.v1.RouteRecord.strategy:type_name -> modelgate.v1.RoutingStrategy
-	4, // 5: modelgate.v1.RouteRecord.attempts:type_name -> modelgate.v1.Attempt
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5, // 5: modelgate.v1.RouteRecord.attempts:type_name -> modelgate.v1.Attempt
+	2, // 6: modelgate.v1.RouteRecord.source:type_name -> modelgate.v1.AnswerSource
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_modelgate_v1_routing_proto_init() }
@@ -788,6 +874,7 @@ func file_modelgate_v1_routing_proto_init() {
 	file_modelgate_v1_routing_proto_msgTypes[0].OneofWrappers = []any{}
 	file_modelgate_v1_routing_proto_msgTypes[1].OneofWrappers = []any{}
 	file_modelgate_v1_routing_proto_msgTypes[2].OneofWrappers = []any{}
+	file_modelgate_v1_routing_proto_msgTypes[3].OneofWrappers = []any{}
 	file_modelgate_v1_routing_proto_msgTypes[4].OneofWrappers = []any{}
 	file_modelgate_v1_routing_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
@@ -795,7 +882,7 @@ func file_modelgate_v1_routing_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modelgate_v1_routing_proto_rawDesc), len(file_modelgate_v1_routing_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,

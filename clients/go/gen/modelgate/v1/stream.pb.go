@@ -43,9 +43,15 @@ type StreamCompleteRequest struct {
 	// Optional. Routing overrides.
 	Routing *RoutingHints `protobuf:"bytes,8,opt,name=routing,proto3" json:"routing,omitempty"`
 	// Optional. Fallback and retry overrides.
-	Fallback      *FallbackPreferences `protobuf:"bytes,9,opt,name=fallback,proto3" json:"fallback,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Fallback *FallbackPreferences `protobuf:"bytes,9,opt,name=fallback,proto3" json:"fallback,omitempty"`
+	// Optional. As in CompleteRequest: use the exact-response cache (true) or bypass it (false).
+	Cache *bool `protobuf:"varint,10,opt,name=cache,proto3,oneof" json:"cache,omitempty"`
+	// Optional. Resume a stream: the `position` of the last event the caller received. Sent with the same
+	// request id and request as the first call, on any replica, it returns the events after that position
+	// exactly once, then the same terminal status, without running the model again. 0 replays from the start.
+	ResumeAfterPosition *uint32 `protobuf:"varint,11,opt,name=resume_after_position,json=resumeAfterPosition,proto3,oneof" json:"resume_after_position,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *StreamCompleteRequest) Reset() {
@@ -141,6 +147,20 @@ func (x *StreamCompleteRequest) GetFallback() *FallbackPreferences {
 	return nil
 }
 
+func (x *StreamCompleteRequest) GetCache() bool {
+	if x != nil && x.Cache != nil {
+		return *x.Cache
+	}
+	return false
+}
+
+func (x *StreamCompleteRequest) GetResumeAfterPosition() uint32 {
+	if x != nil && x.ResumeAfterPosition != nil {
+		return *x.ResumeAfterPosition
+	}
+	return 0
+}
+
 // StreamCompleteResponse is one event of a stream. Every successful stream is zero or more `fallback`
 // notices, `start`, content events, then exactly one `finish`. A stream that ends without `finish` failed:
 // its error is the RPC status.
@@ -156,7 +176,9 @@ type StreamCompleteResponse struct {
 	//	*StreamCompleteResponse_ReasoningDelta
 	//	*StreamCompleteResponse_Fallback
 	//	*StreamCompleteResponse_Finish
-	Event         isStreamCompleteResponse_Event `protobuf_oneof:"event"`
+	Event isStreamCompleteResponse_Event `protobuf_oneof:"event"`
+	// Required. This event's place in the stream, from 1; a resume names the last one received.
+	Position      uint32 `protobuf:"varint,7,opt,name=position,proto3" json:"position,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -250,6 +272,13 @@ func (x *StreamCompleteResponse) GetFinish() *StreamFinish {
 		}
 	}
 	return nil
+}
+
+func (x *StreamCompleteResponse) GetPosition() uint32 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
 }
 
 type isStreamCompleteResponse_Event interface {
@@ -705,7 +734,7 @@ var File_modelgate_v1_stream_proto protoreflect.FileDescriptor
 
 const file_modelgate_v1_stream_proto_rawDesc = "" +
 	"\n" +
-	"\x19modelgate/v1/stream.proto\x12\fmodelgate.v1\x1a\x1dmodelgate/v1/completion.proto\x1a\x1amodelgate/v1/content.proto\x1a\x1amodelgate/v1/routing.proto\"\xda\x03\n" +
+	"\x19modelgate/v1/stream.proto\x12\fmodelgate.v1\x1a\x1dmodelgate/v1/completion.proto\x1a\x1amodelgate/v1/content.proto\x1a\x1amodelgate/v1/routing.proto\"\xd2\x04\n" +
 	"\x15StreamCompleteRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x121\n" +
 	"\bmessages\x18\x02 \x03(\v2\x15.modelgate.v1.MessageR\bmessages\x128\n" +
@@ -717,7 +746,12 @@ const file_modelgate_v1_stream_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x124\n" +
 	"\arouting\x18\b \x01(\v2\x1a.modelgate.v1.RoutingHintsR\arouting\x12=\n" +
-	"\bfallback\x18\t \x01(\v2!.modelgate.v1.FallbackPreferencesR\bfallback\"\x90\x03\n" +
+	"\bfallback\x18\t \x01(\v2!.modelgate.v1.FallbackPreferencesR\bfallback\x12\x19\n" +
+	"\x05cache\x18\n" +
+	" \x01(\bH\x00R\x05cache\x88\x01\x01\x127\n" +
+	"\x15resume_after_position\x18\v \x01(\rH\x01R\x13resumeAfterPosition\x88\x01\x01B\b\n" +
+	"\x06_cacheB\x18\n" +
+	"\x16_resume_after_position\"\xac\x03\n" +
 	"\x16StreamCompleteResponse\x121\n" +
 	"\x05start\x18\x01 \x01(\v2\x19.modelgate.v1.StreamStartH\x00R\x05start\x128\n" +
 	"\n" +
@@ -725,7 +759,8 @@ const file_modelgate_v1_stream_proto_rawDesc = "" +
 	"\x0ftool_call_delta\x18\x03 \x01(\v2\x1b.modelgate.v1.ToolCallDeltaH\x00R\rtoolCallDelta\x12G\n" +
 	"\x0freasoning_delta\x18\x04 \x01(\v2\x1c.modelgate.v1.ReasoningDeltaH\x00R\x0ereasoningDelta\x12:\n" +
 	"\bfallback\x18\x05 \x01(\v2\x1c.modelgate.v1.FallbackNoticeH\x00R\bfallback\x124\n" +
-	"\x06finish\x18\x06 \x01(\v2\x1a.modelgate.v1.StreamFinishH\x00R\x06finishB\a\n" +
+	"\x06finish\x18\x06 \x01(\v2\x1a.modelgate.v1.StreamFinishH\x00R\x06finish\x12\x1a\n" +
+	"\bposition\x18\a \x01(\rR\bpositionB\a\n" +
 	"\x05event\"h\n" +
 	"\vStreamStart\x12\x1d\n" +
 	"\n" +
@@ -831,6 +866,7 @@ func file_modelgate_v1_stream_proto_init() {
 	file_modelgate_v1_completion_proto_init()
 	file_modelgate_v1_content_proto_init()
 	file_modelgate_v1_routing_proto_init()
+	file_modelgate_v1_stream_proto_msgTypes[0].OneofWrappers = []any{}
 	file_modelgate_v1_stream_proto_msgTypes[1].OneofWrappers = []any{
 		(*StreamCompleteResponse_Start)(nil),
 		(*StreamCompleteResponse_TextDelta)(nil),

@@ -25,7 +25,7 @@ FINISH_REASON_CONTENT_FILTER: FinishReason
 FINISH_REASON_OTHER: FinishReason
 
 class CompleteRequest(_message.Message):
-    __slots__ = ("model", "messages", "sampling", "tools", "tool_choice", "response_format", "request_id", "routing", "fallback")
+    __slots__ = ("model", "messages", "sampling", "tools", "tool_choice", "response_format", "request_id", "routing", "fallback", "cache")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     SAMPLING_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,7 @@ class CompleteRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTING_FIELD_NUMBER: _ClassVar[int]
     FALLBACK_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
     model: str
     messages: _containers.RepeatedCompositeFieldContainer[_content_pb2.Message]
     sampling: _content_pb2.SamplingParams
@@ -44,7 +45,8 @@ class CompleteRequest(_message.Message):
     request_id: str
     routing: _routing_pb2.RoutingHints
     fallback: _routing_pb2.FallbackPreferences
-    def __init__(self, model: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_content_pb2.Message, _Mapping]]] = ..., sampling: _Optional[_Union[_content_pb2.SamplingParams, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[_content_pb2.Tool, _Mapping]]] = ..., tool_choice: _Optional[_Union[_content_pb2.ToolChoice, _Mapping]] = ..., response_format: _Optional[_Union[_content_pb2.ResponseFormat, _Mapping]] = ..., request_id: _Optional[str] = ..., routing: _Optional[_Union[_routing_pb2.RoutingHints, _Mapping]] = ..., fallback: _Optional[_Union[_routing_pb2.FallbackPreferences, _Mapping]] = ...) -> None: ...
+    cache: bool
+    def __init__(self, model: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_content_pb2.Message, _Mapping]]] = ..., sampling: _Optional[_Union[_content_pb2.SamplingParams, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[_content_pb2.Tool, _Mapping]]] = ..., tool_choice: _Optional[_Union[_content_pb2.ToolChoice, _Mapping]] = ..., response_format: _Optional[_Union[_content_pb2.ResponseFormat, _Mapping]] = ..., request_id: _Optional[str] = ..., routing: _Optional[_Union[_routing_pb2.RoutingHints, _Mapping]] = ..., fallback: _Optional[_Union[_routing_pb2.FallbackPreferences, _Mapping]] = ..., cache: _Optional[bool] = ...) -> None: ...
 
 class CompleteResponse(_message.Message):
     __slots__ = ("request_id", "text", "tool_calls", "reasoning", "finish_reason", "raw_finish_reason", "usage", "cost_micro_usd", "route", "timings", "warnings")

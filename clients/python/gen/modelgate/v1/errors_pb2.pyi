@@ -29,6 +29,9 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_RATE_LIMITED: _ClassVar[ErrorReason]
     ERROR_REASON_SHUTTING_DOWN: _ClassVar[ErrorReason]
     ERROR_REASON_INTERNAL: _ClassVar[ErrorReason]
+    ERROR_REASON_REQUEST_ID_REUSED: _ClassVar[ErrorReason]
+    ERROR_REASON_RUN_LOST: _ClassVar[ErrorReason]
+    ERROR_REASON_RESUME_NOT_FOUND: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_INVALID_REQUEST: ErrorReason
 ERROR_REASON_UNKNOWN_MODEL: ErrorReason
@@ -49,6 +52,9 @@ ERROR_REASON_COST_LIMIT_EXCEEDED: ErrorReason
 ERROR_REASON_RATE_LIMITED: ErrorReason
 ERROR_REASON_SHUTTING_DOWN: ErrorReason
 ERROR_REASON_INTERNAL: ErrorReason
+ERROR_REASON_REQUEST_ID_REUSED: ErrorReason
+ERROR_REASON_RUN_LOST: ErrorReason
+ERROR_REASON_RESUME_NOT_FOUND: ErrorReason
 
 class FailureDetails(_message.Message):
     __slots__ = ("request_id", "usage", "cost_micro_usd", "route")

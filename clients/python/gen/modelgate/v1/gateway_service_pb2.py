@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from modelgate.v1 import completion_pb2 as modelgate_dot_v1_dot_completion__pb2
+from modelgate.v1 import health_pb2 as modelgate_dot_v1_dot_health__pb2
 from modelgate.v1 import models_pb2 as modelgate_dot_v1_dot_models__pb2
 from modelgate.v1 import stream_pb2 as modelgate_dot_v1_dot_stream__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"modelgate/v1/gateway_service.proto\x12\x0cmodelgate.v1\x1a\x1dmodelgate/v1/completion.proto\x1a\x19modelgate/v1/models.proto\x1a\x19modelgate/v1/stream.proto\"\x13\n\x11ListModelsRequest\"\x7f\n\x12ListModelsResponse\x12-\n\x07\x61liases\x18\x01 \x03(\x0b\x32\x13.modelgate.v1.AliasR\x07\x61liases\x12:\n\x0b\x64\x65ployments\x18\x02 \x03(\x0b\x32\x18.modelgate.v1.DeploymentR\x0b\x64\x65ployments\"=\n\x19GetDeploymentStatsRequest\x12 \n\x0b\x64\x65ployments\x18\x01 \x03(\tR\x0b\x64\x65ployments\"\x8f\x01\n\x1aGetDeploymentStatsResponse\x12\x33\n\x05stats\x18\x01 \x03(\x0b\x32\x1d.modelgate.v1.DeploymentStatsR\x05stats\x12<\n\x0cshared_state\x18\x02 \x01(\x0e\x32\x19.modelgate.v1.SharedStateR\x0bsharedState*}\n\x0bSharedState\x12\x1c\n\x18SHARED_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13SHARED_STATE_MEMORY\x10\x01\x12\x16\n\x12SHARED_STATE_REDIS\x10\x02\x12\x1f\n\x1bSHARED_STATE_LOCAL_FALLBACK\x10\x03\x32\xf4\x02\n\x0eGatewayService\x12I\n\x08\x43omplete\x12\x1d.modelgate.v1.CompleteRequest\x1a\x1e.modelgate.v1.CompleteResponse\x12]\n\x0eStreamComplete\x12#.modelgate.v1.StreamCompleteRequest\x1a$.modelgate.v1.StreamCompleteResponse0\x01\x12O\n\nListModels\x12\x1f.modelgate.v1.ListModelsRequest\x1a .modelgate.v1.ListModelsResponse\x12g\n\x12GetDeploymentStats\x12\'.modelgate.v1.GetDeploymentStatsRequest\x1a(.modelgate.v1.GetDeploymentStatsResponseB\xc0\x01\n\x10\x63om.modelgate.v1B\x13GatewayServiceProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\x0cModelgate.V1\xca\x02\x0cModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"modelgate/v1/gateway_service.proto\x12\x0cmodelgate.v1\x1a\x1dmodelgate/v1/completion.proto\x1a\x19modelgate/v1/health.proto\x1a\x19modelgate/v1/models.proto\x1a\x19modelgate/v1/stream.proto\"\x13\n\x11ListModelsRequest\"\x7f\n\x12ListModelsResponse\x12-\n\x07\x61liases\x18\x01 \x03(\x0b\x32\x13.modelgate.v1.AliasR\x07\x61liases\x12:\n\x0b\x64\x65ployments\x18\x02 \x03(\x0b\x32\x18.modelgate.v1.DeploymentR\x0b\x64\x65ployments\"=\n\x19GetDeploymentStatsRequest\x12 \n\x0b\x64\x65ployments\x18\x01 \x03(\tR\x0b\x64\x65ployments\"\x8f\x01\n\x1aGetDeploymentStatsResponse\x12\x33\n\x05stats\x18\x01 \x03(\x0b\x32\x1d.modelgate.v1.DeploymentStatsR\x05stats\x12<\n\x0cshared_state\x18\x02 \x01(\x0e\x32\x19.modelgate.v1.SharedStateR\x0bsharedState\"6\n\x12WatchHealthRequest\x12 \n\x0b\x64\x65ployments\x18\x01 \x03(\tR\x0b\x64\x65ployments\"\xb4\x02\n\x13WatchHealthResponse\x12 \n\x0ctime_unix_ms\x18\x01 \x01(\x03R\ntimeUnixMs\x12<\n\x0cshared_state\x18\x02 \x01(\x0e\x32\x19.modelgate.v1.SharedStateR\x0bsharedState\x12@\n\x0b\x64\x65ployments\x18\x03 \x03(\x0b\x32\x1e.modelgate.v1.DeploymentHealthR\x0b\x64\x65ployments\x12\x32\n\x07\x61liases\x18\x04 \x03(\x0b\x32\x18.modelgate.v1.AliasSplitR\x07\x61liases\x12G\n\x10recent_fallbacks\x18\x05 \x03(\x0b\x32\x1c.modelgate.v1.RecentFallbackR\x0frecentFallbacks*}\n\x0bSharedState\x12\x1c\n\x18SHARED_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13SHARED_STATE_MEMORY\x10\x01\x12\x16\n\x12SHARED_STATE_REDIS\x10\x02\x12\x1f\n\x1bSHARED_STATE_LOCAL_FALLBACK\x10\x03\x32\xca\x03\n\x0eGatewayService\x12I\n\x08\x43omplete\x12\x1d.modelgate.v1.CompleteRequest\x1a\x1e.modelgate.v1.CompleteResponse\x12]\n\x0eStreamComplete\x12#.modelgate.v1.StreamCompleteRequest\x1a$.modelgate.v1.StreamCompleteResponse0\x01\x12O\n\nListModels\x12\x1f.modelgate.v1.ListModelsRequest\x1a .modelgate.v1.ListModelsResponse\x12g\n\x12GetDeploymentStats\x12\'.modelgate.v1.GetDeploymentStatsRequest\x1a(.modelgate.v1.GetDeploymentStatsResponse\x12T\n\x0bWatchHealth\x12 .modelgate.v1.WatchHealthRequest\x1a!.modelgate.v1.WatchHealthResponse0\x01\x42\xc0\x01\n\x10\x63om.modelgate.v1B\x13GatewayServiceProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\x0cModelgate.V1\xca\x02\x0cModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,16 +36,20 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modelgate.v1.gateway_servic
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020com.modelgate.v1B\023GatewayServiceProtoP\001ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\242\002\003MXX\252\002\014Modelgate.V1\312\002\014Modelgate\\V1\342\002\030Modelgate\\V1\\GPBMetadata\352\002\rModelgate::V1'
-  _globals['_SHAREDSTATE']._serialized_start=496
-  _globals['_SHAREDSTATE']._serialized_end=621
-  _globals['_LISTMODELSREQUEST']._serialized_start=137
-  _globals['_LISTMODELSREQUEST']._serialized_end=156
-  _globals['_LISTMODELSRESPONSE']._serialized_start=158
-  _globals['_LISTMODELSRESPONSE']._serialized_end=285
-  _globals['_GETDEPLOYMENTSTATSREQUEST']._serialized_start=287
-  _globals['_GETDEPLOYMENTSTATSREQUEST']._serialized_end=348
-  _globals['_GETDEPLOYMENTSTATSRESPONSE']._serialized_start=351
-  _globals['_GETDEPLOYMENTSTATSRESPONSE']._serialized_end=494
-  _globals['_GATEWAYSERVICE']._serialized_start=624
-  _globals['_GATEWAYSERVICE']._serialized_end=996
+  _globals['_SHAREDSTATE']._serialized_start=890
+  _globals['_SHAREDSTATE']._serialized_end=1015
+  _globals['_LISTMODELSREQUEST']._serialized_start=164
+  _globals['_LISTMODELSREQUEST']._serialized_end=183
+  _globals['_LISTMODELSRESPONSE']._serialized_start=185
+  _globals['_LISTMODELSRESPONSE']._serialized_end=312
+  _globals['_GETDEPLOYMENTSTATSREQUEST']._serialized_start=314
+  _globals['_GETDEPLOYMENTSTATSREQUEST']._serialized_end=375
+  _globals['_GETDEPLOYMENTSTATSRESPONSE']._serialized_start=378
+  _globals['_GETDEPLOYMENTSTATSRESPONSE']._serialized_end=521
+  _globals['_WATCHHEALTHREQUEST']._serialized_start=523
+  _globals['_WATCHHEALTHREQUEST']._serialized_end=577
+  _globals['_WATCHHEALTHRESPONSE']._serialized_start=580
+  _globals['_WATCHHEALTHRESPONSE']._serialized_end=888
+  _globals['_GATEWAYSERVICE']._serialized_start=1018
+  _globals['_GATEWAYSERVICE']._serialized_end=1476
 # @@protoc_insertion_point(module_scope)

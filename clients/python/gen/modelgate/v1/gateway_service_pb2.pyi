@@ -1,4 +1,5 @@
 from modelgate.v1 import completion_pb2 as _completion_pb2
+from modelgate.v1 import health_pb2 as _health_pb2
 from modelgate.v1 import models_pb2 as _models_pb2
 from modelgate.v1 import stream_pb2 as _stream_pb2
 from google.protobuf.internal import containers as _containers
@@ -46,3 +47,23 @@ class GetDeploymentStatsResponse(_message.Message):
     stats: _containers.RepeatedCompositeFieldContainer[_models_pb2.DeploymentStats]
     shared_state: SharedState
     def __init__(self, stats: _Optional[_Iterable[_Union[_models_pb2.DeploymentStats, _Mapping]]] = ..., shared_state: _Optional[_Union[SharedState, str]] = ...) -> None: ...
+
+class WatchHealthRequest(_message.Message):
+    __slots__ = ("deployments",)
+    DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    deployments: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deployments: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WatchHealthResponse(_message.Message):
+    __slots__ = ("time_unix_ms", "shared_state", "deployments", "aliases", "recent_fallbacks")
+    TIME_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    SHARED_STATE_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FALLBACKS_FIELD_NUMBER: _ClassVar[int]
+    time_unix_ms: int
+    shared_state: SharedState
+    deployments: _containers.RepeatedCompositeFieldContainer[_health_pb2.DeploymentHealth]
+    aliases: _containers.RepeatedCompositeFieldContainer[_health_pb2.AliasSplit]
+    recent_fallbacks: _containers.RepeatedCompositeFieldContainer[_health_pb2.RecentFallback]
+    def __init__(self, time_unix_ms: _Optional[int] = ..., shared_state: _Optional[_Union[SharedState, str]] = ..., deployments: _Optional[_Iterable[_Union[_health_pb2.DeploymentHealth, _Mapping]]] = ..., aliases: _Optional[_Iterable[_Union[_health_pb2.AliasSplit, _Mapping]]] = ..., recent_fallbacks: _Optional[_Iterable[_Union[_health_pb2.RecentFallback, _Mapping]]] = ...) -> None: ...

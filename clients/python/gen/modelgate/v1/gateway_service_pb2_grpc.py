@@ -57,6 +57,11 @@ class GatewayServiceStub:
                 request_serializer=modelgate_dot_v1_dot_gateway__service__pb2.GetDeploymentStatsRequest.SerializeToString,
                 response_deserializer=modelgate_dot_v1_dot_gateway__service__pb2.GetDeploymentStatsResponse.FromString,
                 _registered_method=True)
+        self.WatchHealth = channel.unary_stream(
+                '/modelgate.v1.GatewayService/WatchHealth',
+                request_serializer=modelgate_dot_v1_dot_gateway__service__pb2.WatchHealthRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_gateway__service__pb2.WatchHealthResponse.FromString,
+                _registered_method=True)
 
 
 class GatewayServiceServicer:
@@ -92,6 +97,15 @@ class GatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchHealth(self, request, context):
+        """WatchHealth streams a health snapshot of every selected deployment about once a second (the
+        `/dashboard` page shows it). The server ends the stream before the call's deadline; clients watch
+        again to go on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +128,11 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     servicer.GetDeploymentStats,
                     request_deserializer=modelgate_dot_v1_dot_gateway__service__pb2.GetDeploymentStatsRequest.FromString,
                     response_serializer=modelgate_dot_v1_dot_gateway__service__pb2.GetDeploymentStatsResponse.SerializeToString,
+            ),
+            'WatchHealth': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchHealth,
+                    request_deserializer=modelgate_dot_v1_dot_gateway__service__pb2.WatchHealthRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_gateway__service__pb2.WatchHealthResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -225,6 +244,33 @@ class GatewayService:
             '/modelgate.v1.GatewayService/GetDeploymentStats',
             modelgate_dot_v1_dot_gateway__service__pb2.GetDeploymentStatsRequest.SerializeToString,
             modelgate_dot_v1_dot_gateway__service__pb2.GetDeploymentStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modelgate.v1.GatewayService/WatchHealth',
+            modelgate_dot_v1_dot_gateway__service__pb2.WatchHealthRequest.SerializeToString,
+            modelgate_dot_v1_dot_gateway__service__pb2.WatchHealthResponse.FromString,
             options,
             channel_credentials,
             insecure,

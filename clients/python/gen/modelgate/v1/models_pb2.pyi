@@ -92,7 +92,7 @@ class LatencySummary(_message.Message):
     def __init__(self, p50_ms: _Optional[float] = ..., p95_ms: _Optional[float] = ..., p99_ms: _Optional[float] = ..., ewma_ms: _Optional[float] = ..., samples: _Optional[int] = ...) -> None: ...
 
 class DeploymentStats(_message.Message):
-    __slots__ = ("deployment", "attempts", "failures", "recent_error_rate", "in_flight", "latency", "time_to_first_token", "input_tokens", "output_tokens", "cost_micro_usd", "unpriced_attempts", "breaker_state", "breaker_retry_at_unix_ms", "shadow_comparisons", "shadow_agreement")
+    __slots__ = ("deployment", "attempts", "failures", "recent_error_rate", "in_flight", "latency", "time_to_first_token", "input_tokens", "output_tokens", "cost_micro_usd", "unpriced_attempts", "breaker_state", "breaker_retry_at_unix_ms", "shadow_comparisons", "shadow_agreement", "cache_hits", "cache_misses", "idempotent_replays", "saved_cost_micro_usd")
     DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     FAILURES_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +108,10 @@ class DeploymentStats(_message.Message):
     BREAKER_RETRY_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     SHADOW_COMPARISONS_FIELD_NUMBER: _ClassVar[int]
     SHADOW_AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
+    CACHE_MISSES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENT_REPLAYS_FIELD_NUMBER: _ClassVar[int]
+    SAVED_COST_MICRO_USD_FIELD_NUMBER: _ClassVar[int]
     deployment: str
     attempts: int
     failures: int
@@ -123,4 +127,8 @@ class DeploymentStats(_message.Message):
     breaker_retry_at_unix_ms: int
     shadow_comparisons: int
     shadow_agreement: float
-    def __init__(self, deployment: _Optional[str] = ..., attempts: _Optional[int] = ..., failures: _Optional[int] = ..., recent_error_rate: _Optional[float] = ..., in_flight: _Optional[int] = ..., latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., time_to_first_token: _Optional[_Union[LatencySummary, _Mapping]] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., cost_micro_usd: _Optional[int] = ..., unpriced_attempts: _Optional[int] = ..., breaker_state: _Optional[_Union[BreakerState, str]] = ..., breaker_retry_at_unix_ms: _Optional[int] = ..., shadow_comparisons: _Optional[int] = ..., shadow_agreement: _Optional[float] = ...) -> None: ...
+    cache_hits: int
+    cache_misses: int
+    idempotent_replays: int
+    saved_cost_micro_usd: int
+    def __init__(self, deployment: _Optional[str] = ..., attempts: _Optional[int] = ..., failures: _Optional[int] = ..., recent_error_rate: _Optional[float] = ..., in_flight: _Optional[int] = ..., latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., time_to_first_token: _Optional[_Union[LatencySummary, _Mapping]] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., cost_micro_usd: _Optional[int] = ..., unpriced_attempts: _Optional[int] = ..., breaker_state: _Optional[_Union[BreakerState, str]] = ..., breaker_retry_at_unix_ms: _Optional[int] = ..., shadow_comparisons: _Optional[int] = ..., shadow_agreement: _Optional[float] = ..., cache_hits: _Optional[int] = ..., cache_misses: _Optional[int] = ..., idempotent_replays: _Optional[int] = ..., saved_cost_micro_usd: _Optional[int] = ...) -> None: ...

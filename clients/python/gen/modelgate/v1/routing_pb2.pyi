@@ -24,6 +24,13 @@ class AttemptOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTEMPT_OUTCOME_FAILED: _ClassVar[AttemptOutcome]
     ATTEMPT_OUTCOME_INTERRUPTED: _ClassVar[AttemptOutcome]
     ATTEMPT_OUTCOME_CANCELED: _ClassVar[AttemptOutcome]
+
+class AnswerSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ANSWER_SOURCE_UNSPECIFIED: _ClassVar[AnswerSource]
+    ANSWER_SOURCE_UPSTREAM: _ClassVar[AnswerSource]
+    ANSWER_SOURCE_IDEMPOTENT_REPLAY: _ClassVar[AnswerSource]
+    ANSWER_SOURCE_CACHE: _ClassVar[AnswerSource]
 ROUTING_STRATEGY_UNSPECIFIED: RoutingStrategy
 ROUTING_STRATEGY_PRIORITY: RoutingStrategy
 ROUTING_STRATEGY_COST: RoutingStrategy
@@ -36,6 +43,10 @@ ATTEMPT_OUTCOME_SUCCEEDED: AttemptOutcome
 ATTEMPT_OUTCOME_FAILED: AttemptOutcome
 ATTEMPT_OUTCOME_INTERRUPTED: AttemptOutcome
 ATTEMPT_OUTCOME_CANCELED: AttemptOutcome
+ANSWER_SOURCE_UNSPECIFIED: AnswerSource
+ANSWER_SOURCE_UPSTREAM: AnswerSource
+ANSWER_SOURCE_IDEMPOTENT_REPLAY: AnswerSource
+ANSWER_SOURCE_CACHE: AnswerSource
 
 class RoutingHints(_message.Message):
     __slots__ = ("strategy", "latency_slo_ms", "max_cost_micro_usd", "tags", "metadata")
@@ -93,20 +104,24 @@ class Attempt(_message.Message):
     def __init__(self, deployment: _Optional[str] = ..., provider: _Optional[str] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., reason: _Optional[str] = ..., latency_ms: _Optional[int] = ..., time_to_first_token_ms: _Optional[int] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., cost_micro_usd: _Optional[int] = ..., retry: _Optional[int] = ...) -> None: ...
 
 class RouteRecord(_message.Message):
-    __slots__ = ("requested_model", "strategy", "deployment", "provider", "vendor_model", "attempts")
+    __slots__ = ("requested_model", "strategy", "deployment", "provider", "vendor_model", "attempts", "source", "saved_cost_micro_usd")
     REQUESTED_MODEL_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
     DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     VENDOR_MODEL_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SAVED_COST_MICRO_USD_FIELD_NUMBER: _ClassVar[int]
     requested_model: str
     strategy: RoutingStrategy
     deployment: str
     provider: str
     vendor_model: str
     attempts: _containers.RepeatedCompositeFieldContainer[Attempt]
-    def __init__(self, requested_model: _Optional[str] = ..., strategy: _Optional[_Union[RoutingStrategy, str]] = ..., deployment: _Optional[str] = ..., provider: _Optional[str] = ..., vendor_model: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ...) -> None: ...
+    source: AnswerSource
+    saved_cost_micro_usd: int
+    def __init__(self, requested_model: _Optional[str] = ..., strategy: _Optional[_Union[RoutingStrategy, str]] = ..., deployment: _Optional[str] = ..., provider: _Optional[str] = ..., vendor_model: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., source: _Optional[_Union[AnswerSource, str]] = ..., saved_cost_micro_usd: _Optional[int] = ...) -> None: ...
 
 class Usage(_message.Message):
     __slots__ = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "reasoning_tokens", "partial")

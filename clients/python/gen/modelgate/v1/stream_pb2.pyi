@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class StreamCompleteRequest(_message.Message):
-    __slots__ = ("model", "messages", "sampling", "tools", "tool_choice", "response_format", "request_id", "routing", "fallback")
+    __slots__ = ("model", "messages", "sampling", "tools", "tool_choice", "response_format", "request_id", "routing", "fallback", "cache", "resume_after_position")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     SAMPLING_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,8 @@ class StreamCompleteRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTING_FIELD_NUMBER: _ClassVar[int]
     FALLBACK_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    RESUME_AFTER_POSITION_FIELD_NUMBER: _ClassVar[int]
     model: str
     messages: _containers.RepeatedCompositeFieldContainer[_content_pb2.Message]
     sampling: _content_pb2.SamplingParams
@@ -29,23 +31,27 @@ class StreamCompleteRequest(_message.Message):
     request_id: str
     routing: _routing_pb2.RoutingHints
     fallback: _routing_pb2.FallbackPreferences
-    def __init__(self, model: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_content_pb2.Message, _Mapping]]] = ..., sampling: _Optional[_Union[_content_pb2.SamplingParams, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[_content_pb2.Tool, _Mapping]]] = ..., tool_choice: _Optional[_Union[_content_pb2.ToolChoice, _Mapping]] = ..., response_format: _Optional[_Union[_content_pb2.ResponseFormat, _Mapping]] = ..., request_id: _Optional[str] = ..., routing: _Optional[_Union[_routing_pb2.RoutingHints, _Mapping]] = ..., fallback: _Optional[_Union[_routing_pb2.FallbackPreferences, _Mapping]] = ...) -> None: ...
+    cache: bool
+    resume_after_position: int
+    def __init__(self, model: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_content_pb2.Message, _Mapping]]] = ..., sampling: _Optional[_Union[_content_pb2.SamplingParams, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[_content_pb2.Tool, _Mapping]]] = ..., tool_choice: _Optional[_Union[_content_pb2.ToolChoice, _Mapping]] = ..., response_format: _Optional[_Union[_content_pb2.ResponseFormat, _Mapping]] = ..., request_id: _Optional[str] = ..., routing: _Optional[_Union[_routing_pb2.RoutingHints, _Mapping]] = ..., fallback: _Optional[_Union[_routing_pb2.FallbackPreferences, _Mapping]] = ..., cache: _Optional[bool] = ..., resume_after_position: _Optional[int] = ...) -> None: ...
 
 class StreamCompleteResponse(_message.Message):
-    __slots__ = ("start", "text_delta", "tool_call_delta", "reasoning_delta", "fallback", "finish")
+    __slots__ = ("start", "text_delta", "tool_call_delta", "reasoning_delta", "fallback", "finish", "position")
     START_FIELD_NUMBER: _ClassVar[int]
     TEXT_DELTA_FIELD_NUMBER: _ClassVar[int]
     TOOL_CALL_DELTA_FIELD_NUMBER: _ClassVar[int]
     REASONING_DELTA_FIELD_NUMBER: _ClassVar[int]
     FALLBACK_FIELD_NUMBER: _ClassVar[int]
     FINISH_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     start: StreamStart
     text_delta: TextDelta
     tool_call_delta: ToolCallDelta
     reasoning_delta: ReasoningDelta
     fallback: FallbackNotice
     finish: StreamFinish
-    def __init__(self, start: _Optional[_Union[StreamStart, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., tool_call_delta: _Optional[_Union[ToolCallDelta, _Mapping]] = ..., reasoning_delta: _Optional[_Union[ReasoningDelta, _Mapping]] = ..., fallback: _Optional[_Union[FallbackNotice, _Mapping]] = ..., finish: _Optional[_Union[StreamFinish, _Mapping]] = ...) -> None: ...
+    position: int
+    def __init__(self, start: _Optional[_Union[StreamStart, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., tool_call_delta: _Optional[_Union[ToolCallDelta, _Mapping]] = ..., reasoning_delta: _Optional[_Union[ReasoningDelta, _Mapping]] = ..., fallback: _Optional[_Union[FallbackNotice, _Mapping]] = ..., finish: _Optional[_Union[StreamFinish, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
 
 class StreamStart(_message.Message):
     __slots__ = ("request_id", "deployment", "provider")

@@ -44,6 +44,9 @@ const (
 	// GatewayServiceGetDeploymentStatsProcedure is the fully-qualified name of the GatewayService's
 	// GetDeploymentStats RPC.
 	GatewayServiceGetDeploymentStatsProcedure = "/modelgate.v1.GatewayService/GetDeploymentStats"
+	// GatewayServiceWatchHealthProcedure is the fully-qualified name of the GatewayService's
+	// WatchHealth RPC.
+	GatewayServiceWatchHealthProcedure = "/modelgate.v1.GatewayService/WatchHealth"
 )
 
 // GatewayServiceClient is a client for the modelgate.v1.GatewayService service.
@@ -57,6 +60,10 @@ type GatewayServiceClient interface {
 	ListModels(context.Context, *connect.Request[v1.ListModelsRequest]) (*connect.Response[v1.ListModelsResponse], error)
 	// GetDeploymentStats returns recent latency, errors, spend and breaker state per deployment.
 	GetDeploymentStats(context.Context, *connect.Request[v1.GetDeploymentStatsRequest]) (*connect.Response[v1.GetDeploymentStatsResponse], error)
+	// WatchHealth streams a health snapshot of every selected deployment about once a second (the
+	// `/dashboard` page shows it). The server ends the stream before the call's deadline; clients watch
+	// again to go on.
+	WatchHealth(context.Context, *connect.Request[v1.WatchHealthRequest]) (*connect.ServerStreamForClient[v1.WatchHealthResponse], error)
 }
 
 // NewGatewayServiceClient constructs a client for the modelgate.v1.GatewayService service. By
@@ -94,6 +101,12 @@ func NewGatewayServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(gatewayServiceMethods.ByName("GetDeploymentStats")),
 			connect.WithClientOptions(opts...),
 		),
+		watchHealth: connect.NewClient[v1.WatchHealthRequest, v1.WatchHealthResponse](
+			httpClient,
+			baseURL+GatewayServiceWatchHealthProcedure,
+			connect.WithSchema(gatewayServiceMethods.ByName("WatchHealth")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -103,6 +116,7 @@ type gatewayServiceClient struct {
 	streamComplete     *connect.Client[v1.StreamCompleteRequest, v1.StreamCompleteResponse]
 	listModels         *connect.Client[v1.ListModelsRequest, v1.ListModelsResponse]
 	getDeploymentStats *connect.Client[v1.GetDeploymentStatsRequest, v1.GetDeploymentStatsResponse]
+	watchHealth        *connect.Client[v1.WatchHealthRequest, v1.WatchHealthResponse]
 }
 
 // Complete calls modelgate.v1.GatewayService.Complete.
@@ -125,6 +139,11 @@ func (c *gatewayServiceClient) GetDeploymentStats(ctx context.Context, req *conn
 	return c.getDeploymentStats.CallUnary(ctx, req)
 }
 
+// WatchHealth calls modelgate.v1.GatewayService.WatchHealth.
+func (c *gatewayServiceClient) WatchHealth(ctx context.Context, req *connect.Request[v1.WatchHealthRequest]) (*connect.ServerStreamForClient[v1.WatchHealthResponse], error) {
+	return c.watchHealth.CallServerStream(ctx, req)
+}
+
 // GatewayServiceHandler is an implementation of the modelgate.v1.GatewayService service.
 type GatewayServiceHandler interface {
 	// Complete returns one complete answer.
@@ -136,6 +155,10 @@ type GatewayServiceHandler interface {
 	ListModels(context.Context, *connect.Request[v1.ListModelsRequest]) (*connect.Response[v1.ListModelsResponse], error)
 	// GetDeploymentStats returns recent latency, errors, spend and breaker state per deployment.
 	GetDeploymentStats(context.Context, *connect.Request[v1.GetDeploymentStatsRequest]) (*connect.Response[v1.GetDeploymentStatsResponse], error)
+	// WatchHealth streams a health snapshot of every selected deployment about once a second (the
+	// `/dashboard` page shows it). The server ends the stream before the call's deadline; clients watch
+	// again to go on.
+	WatchHealth(context.Context, *connect.Request[v1.WatchHealthRequest], *connect.ServerStream[v1.WatchHealthResponse]) error
 }
 
 // NewGatewayServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -169,6 +192,12 @@ func NewGatewayServiceHandler(svc GatewayServiceHandler, opts ...connect.Handler
 		connect.WithSchema(gatewayServiceMethods.ByName("GetDeploymentStats")),
 		connect.WithHandlerOptions(opts...),
 	)
+	gatewayServiceWatchHealthHandler := connect.NewServerStreamHandler(
+		GatewayServiceWatchHealthProcedure,
+		svc.WatchHealth,
+		connect.WithSchema(gatewayServiceMethods.ByName("WatchHealth")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/modelgate.v1.GatewayService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case GatewayServiceCompleteProcedure:
@@ -179,6 +208,8 @@ func NewGatewayServiceHandler(svc GatewayServiceHandler, opts ...connect.Handler
 			gatewayServiceListModelsHandler.ServeHTTP(w, r)
 		case GatewayServiceGetDeploymentStatsProcedure:
 			gatewayServiceGetDeploymentStatsHandler.ServeHTTP(w, r)
+		case GatewayServiceWatchHealthProcedure:
+			gatewayServiceWatchHealthHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -202,4 +233,8 @@ func (UnimplementedGatewayServiceHandler) ListModels(context.Context, *connect.R
 
 func (UnimplementedGatewayServiceHandler) GetDeploymentStats(context.Context, *connect.Request[v1.GetDeploymentStatsRequest]) (*connect.Response[v1.GetDeploymentStatsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modelgate.v1.GatewayService.GetDeploymentStats is not implemented"))
+}
+
+func (UnimplementedGatewayServiceHandler) WatchHealth(context.Context, *connect.Request[v1.WatchHealthRequest], *connect.ServerStream[v1.WatchHealthResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("modelgate.v1.GatewayService.WatchHealth is not implemented"))
 }

@@ -1,0 +1,132 @@
+/**
+ * Who is calling: turns `authorization: Bearer <key>` into the key's record and policy, whichever edge
+ * the call came through. Static keys from the config are matched first, then the key store; the store's
+ * answers are cached for at most `cacheMs` (and dropped at once when the store announces a change), so a
+ * revoked key stops working on every replica within that even if an announcement is lost. When the store
+ * does not answer, the last copy serves; a key never seen before gets KEY_STORE_UNAVAILABLE (retry).
+ */
+import type { Logger } from "pino";
+import type { AuthConfig, KeyPolicy } from "../config/schema.js";
+import { GatewayError } from "../gateway/gateway-error.js";
+import type { Caller } from "../gateway/request-scope.js";
+import { bearerKey, hashCallerKey, type KeyRecord } from "./caller-key.js";
+import type { KeyStore } from "./key-store.js";
+
+/** A caller whose key checked out. */
+export interface AuthenticatedCaller {
+  caller: Caller;
+  keyId: string;
+  policy: KeyPolicy;
+}
+
+export interface CallerAuthenticator {
+  /** False when the config has no `auth` section or turns it off: every call is anonymous and unlimited. */
+  enabled(): boolean;
+  /** The caller named by an `authorization` header; throws UNAUTHENTICATED. Undefined when auth is off. */
+  authenticate(authorization: string | null | undefined): Promise<AuthenticatedCaller | undefined>;
+  /** Throws PERMISSION_DENIED when the caller's key may not call `model`. */
+  authorize(caller: AuthenticatedCaller, model: string): void;
+  /** Reserves output tokens for a call that names no maximum. */
+  defaultOutputTokens(): number;
+  /** The key store behind it, for the admin API. */
+  readonly store: KeyStore;
+}
+
+export interface CallerAuthenticatorOptions {
+  config: () => AuthConfig | undefined;
+  store: KeyStore;
+  logger: Logger;
+  /** The longest a cached store answer is trusted. */
+  cacheMs?: number;
+  now?: () => number;
+}
+
+interface CachedLookup {
+  record: KeyRecord | undefined;
+  readAt: number;
+}
+
+const MAX_CACHED = 10_000;
+
+function unauthenticated(message: string): GatewayError {
+  return new GatewayError("UNAUTHENTICATED", message);
+}
+
+export function createCallerAuthenticator(options: CallerAuthenticatorOptions): CallerAuthenticator {
+  const { store, logger } = options;
+  const cacheMs = options.cacheMs ?? 500;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CachedLookup>();
+  const pending = new Map<string, Promise<KeyRecord | undefined>>();
+  let staticFor: AuthConfig | undefined;
+  let staticKeys = new Map<string, KeyRecord>();
+
+  store.onChange((sha256) => {
+    if (sha256 === undefined) cache.clear();
+    else cache.delete(sha256);
+  });
+
+  const staticKey = (config: AuthConfig, sha256: string): KeyRecord | undefined => {
+    if (staticFor !== config) {
+      staticFor = config;
+      staticKeys = new Map(
+        config.keys.map((key) => [key.sha256, { id: key.id, sha256: key.sha256, name: key.id, policy: key.policy, createdAt: "", source: "config" as const }]),
+      );
+    }
+    return staticKeys.get(sha256);
+  };
+
+  const remember = (sha256: string, record: KeyRecord | undefined): void => {
+    if (!cache.has(sha256) && cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+    cache.set(sha256, { record, readAt: now() });
+  };
+
+  const lookUp = (sha256: string): Promise<KeyRecord | undefined> => {
+    const cached = cache.get(sha256);
+    if (cached !== undefined && now() - cached.readAt < cacheMs) return Promise.resolve(cached.record);
+    const running = pending.get(sha256);
+    if (running !== undefined) return running;
+    const read = store
+      .findByHash(sha256)
+      .then(
+        (record) => {
+          remember(sha256, record);
+          return record;
+        },
+        (error: unknown) => {
+          if (cached !== undefined) return cached.record;
+          logger.warn({ err: error instanceof Error ? error.message : String(error) }, "caller key store did not answer");
+          throw new GatewayError("KEY_STORE_UNAVAILABLE", "the caller key could not be checked; retry", { retryAfterMs: 1_000, cause: error });
+        },
+      )
+      .finally(() => pending.delete(sha256));
+    pending.set(sha256, read);
+    return read;
+  };
+
+  return {
+    store,
+    enabled() {
+      const config = options.config();
+      return config !== undefined && config.enabled;
+    },
+    defaultOutputTokens: () => options.config()?.defaultOutputTokens ?? 1_024,
+    async authenticate(authorization) {
+      const config = options.config();
+      if (config === undefined || !config.enabled) return undefined;
+      const key = bearerKey(authorization);
+      if (key === undefined) throw unauthenticated("a caller key is required: authorization: Bearer <key>");
+      const sha256 = hashCallerKey(key);
+      const record = staticKey(config, sha256) ?? (await lookUp(sha256));
+      if (record === undefined || record.revokedAt !== undefined) throw unauthenticated("the caller key is not valid");
+      const { team, service, environment } = record.policy.metadata ?? {};
+      return { keyId: record.id, policy: record.policy, caller: { id: record.id, team, service, environment } };
+    },
+    authorize(caller, model) {
+      const allowed = caller.policy.aliases;
+      if (allowed !== undefined && !allowed.includes(model)) {
+        throw new GatewayError("PERMISSION_DENIED", `this key may not call model "${model}"`, { metadata: { model } });
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Stable hashes of a request: SHA-256 over canonical JSON (keys sorted, absent fields left out, in the
+ * spirit of RFC 8785), so the same request always hashes the same however its fields were ordered.
+ * - the fingerprint: everything the caller sent except the request id and a resume position; one id
+ *   with two different fingerprints is refused.
+ * - the cache key: only what decides the answer (model, messages, tools, tool choice, sampling,
+ *   response format), not routing hints or metadata.
+ */
+import { createHash } from "node:crypto";
+import type { GatewayRequest } from "../gateway/types.js";
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString("base64"));
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, field]) => field !== undefined)
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+  return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(",")}}`;
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The request as the caller sent it, minus its id and resume position; `kind` keeps unary and stream apart. */
+export function requestFingerprint(kind: "complete" | "stream", request: GatewayRequest): string {
+  const { requestId: _id, requestIdFromCaller: _fromCaller, resumeAfterPosition: _position, ...rest } = request;
+  return sha256(canonical({ kind, ...rest }));
+}
+
+/** What decides the answer, scoped to `scope` (a caller, or "" for entries every caller shares). */
+export function cacheKey(kind: "complete" | "stream", request: GatewayRequest, scope: string): string {
+  return sha256(
+    canonical({
+      kind,
+      scope,
+      model: request.model,
+      messages: request.messages,
+      tools: request.tools,
+      toolChoice: request.toolChoice,
+      sampling: request.sampling,
+      responseFormat: request.responseFormat,
+    }),
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * The caller's key policy on a completion: the model must be one the key may call (PERMISSION_DENIED),
+ * and the call must fit its requests and tokens per minute, budgets and concurrent streams
+ * (RESOURCE_EXHAUSTED with QuotaFailure and RetryInfo). Tokens are reserved before the call (estimated
+ * input + `max_output_tokens`) and settled to the real usage when it ends: a stream at its end, a failed
+ * or canceled one on the usage reported so far. Other RPCs (ListModels, stats) only need a valid key.
+ */
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import type { Interceptor } from "@connectrpc/connect";
+import type { CompleteRequest } from "../../../gen/modelgate/v1/completion_pb.js";
+import type { StreamCompleteRequest } from "../../../gen/modelgate/v1/stream_pb.js";
+import type { CallerGate } from "../../callers/caller-gate.js";
+import type { Settlement } from "../../callers/caller-limiter.js";
+import { GatewayError } from "../../gateway/gateway-error.js";
+import type { Usage } from "../../providers/spec.js";
+import { authenticatedCallerKey } from "./caller-key-context.js";
+import { observeCall, type AnyRequest } from "./observe-call.js";
+import { requestScopeKey } from "./request-scope-key.js";
+
+type CompletionMessage = CompleteRequest | StreamCompleteRequest;
+
+const completionMethods = new Set(["Complete", "StreamComplete"]);
+/** Per message: the chat format's framing (estimate-input-tokens.ts uses the same). */
+const PER_MESSAGE_TOKENS = 4;
+
+/**
+ * A cheap upper-leaning estimate of the input: 1 token per 4 characters of text and tool data. The
+ * reservation is corrected to the real count when the call ends, so speed matters more than accuracy.
+ */
+export function estimateInputTokens(message: CompletionMessage): number {
+  let characters = 0;
+  for (const chat of message.messages) {
+    for (const part of chat.parts) if (part.part.case === "text") characters += part.part.value.length;
+    for (const call of chat.toolCalls) characters += call.argumentsJson.length + call.name.length;
+  }
+  for (const tool of message.tools) characters += tool.description.length + tool.parametersJsonSchema.length + tool.name.length;
+  return Math.ceil(characters / 4) + message.messages.length * PER_MESSAGE_TOKENS;
+}
+
+/** The tokens a call used, when the vendor said; undefined keeps the reservation. */
+function usedTokens(usage: Usage | undefined): number | undefined {
+  if (usage === undefined || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined;
+  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+}
+
+/** The one request message, and a request that hands it on (a server stream's input is an iterable). */
+async function takeMessage(request: AnyRequest): Promise<[CompletionMessage, AnyRequest]> {
+  if (!request.stream) return [request.message as CompletionMessage, request];
+  for await (const message of request.message) {
+    return [message as CompletionMessage, { ...request, message: createAsyncIterable([message]) }];
+  }
+  throw new GatewayError("INVALID_REQUEST", "the request has no message");
+}
+
+export function callerLimitsInterceptor(gate: CallerGate): Interceptor {
+  return (next) => async (request) => {
+    const caller = request.contextValues.get(authenticatedCallerKey);
+    if (caller === undefined || !completionMethods.has(request.method.name)) return next(request);
+    const [message, forwarded] = await takeMessage(request);
+    const scope = request.contextValues.get(requestScopeKey);
+    const pass = await gate.admit(caller, {
+      model: message.model,
+      inputTokens: estimateInputTokens(message),
+      maxOutputTokens: message.sampling?.maxOutputTokens,
+      stream: request.stream,
+      deadlineAt: scope?.deadlineAt ?? Date.now() + 600_000,
+    });
+    return observeCall(next as never, forwarded, ({ error }) => {
+      const used: Settlement =
+        error instanceof GatewayError
+          ? { tokens: usedTokens(error.failure?.usage), costMicroUsd: error.failure?.costMicroUsd }
+          : { tokens: usedTokens(scope?.outcome.usage), costMicroUsd: scope?.outcome.costMicroUsd };
+      pass.settle(used);
+      return error;
+    }) as never;
+  };
+}
