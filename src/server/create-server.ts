@@ -20,6 +20,7 @@ import { file_modelgate_v1_errors } from "../../gen/modelgate/v1/errors_pb.js";
 import { file_modelgate_v1_gateway_service, GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import { AdminService } from "../../gen/modelgate/v1/admin_service_pb.js";
 import type { CallerGate } from "../callers/caller-gate.js";
+import { admitHttpCall, createHttpCallerAuthenticator } from "./authenticate-http-request.js";
 import { adminTokenInterceptor, configKeyRecords, createAdminServiceImpl } from "./admin/admin-service.js";
 import type { HealthMonitor } from "../dashboard/health-monitor.js";
 import type { GatewayConfig } from "../config/schema.js";
@@ -120,6 +121,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
+  const callers = options.callers;
   const recorder = options.recorder ?? createCallRecorder({ logger, metrics: options.metrics });
   const metricsRoute = options.metrics !== undefined && serverConfig.metrics ? createMetricsRoute(options.metrics, logger) : undefined;
   const sharedStateStatus = (): SharedStateStatus => options.sharedState?.status() ?? "memory";
@@ -138,7 +140,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
 
   // The OpenAI-compatible edge (src/server/openai/): same engine, scope, rules and drain as the RPCs.
   const openAIRoutes = serverConfig.openaiCompatibleApi
-    ? createOpenAIRoutes({ engine, config: serverConfig, logger, isDraining: () => draining, shutdownSignal: shutdown.signal, authenticate: options.authenticateHttp, recorder })
+    ? createOpenAIRoutes({ engine, config: serverConfig, logger, isDraining: () => draining, shutdownSignal: shutdown.signal, authenticate: options.authenticateHttp ?? (callers === undefined ? undefined : createHttpCallerAuthenticator(callers)), recorder, admit: callers === undefined ? undefined : (caller, call) => admitHttpCall(callers, caller, call) })
     : undefined;
   const handler = createNodeHandler({
     router,

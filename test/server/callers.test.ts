@@ -6,6 +6,7 @@
 import { Writable } from "node:stream";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QuotaFailureSchema, RetryInfoSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Role } from "../../gen/modelgate/v1/content_pb.js";
@@ -24,6 +25,7 @@ const canary = generateCallerKey();
 const limited = generateCallerKey();
 const streamer = generateCallerKey();
 const spender = generateCallerKey();
+const openaiLimited = generateCallerKey();
 const lines: string[] = [];
 
 const config = configSchema.parse({
@@ -40,6 +42,7 @@ const config = configSchema.parse({
       { id: "limited", sha256: hashCallerKey(limited), policy: { requestsPerMinute: 3 } },
       { id: "streamer", sha256: hashCallerKey(streamer), policy: { maxConcurrentStreams: 1, tokensPerMinute: 10_000 } },
       { id: "spender", sha256: hashCallerKey(spender), policy: { dailyBudgetUsd: 0.000_01 } },
+      { id: "openai-limited", sha256: hashCallerKey(openaiLimited), policy: { requestsPerMinute: 2, aliases: ["chat"] } },
     ],
   },
 });
@@ -139,5 +142,27 @@ describe("caller keys on the GatewayService", () => {
     expect(JSON.stringify({ message: error.message, details: error.details, grpcMessage: error.rawMessage })).not.toContain(canary);
     expect(lines.join("\n")).not.toContain(canary);
     expect(lines.join("\n")).not.toContain(canary.slice(4, 20));
+  });
+});
+
+describe("caller keys on the OpenAI-compatible edge", () => {
+  const openai = (key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
+  const chat = (key: string, model = "chat") => openai(key).chat.completions.create({ model, messages: [{ role: "user", content: "hello there" }] });
+
+  it("refuses an unknown key (401) and a model outside the key's aliases (403)", async () => {
+    await expect(chat(generateCallerKey())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(chat(openaiLimited, "other")).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  it("applies the key's requests per minute, with the same limiter as the RPCs: 429 with retry-after", async () => {
+    expect((await chat(openaiLimited)).choices[0]?.message.content).toBeTruthy();
+    // The RPC edge draws on the same window.
+    await ask(openaiLimited);
+    const error = await chat(openaiLimited).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Number((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get("retry-after"))).toBeGreaterThan(0);
   });
 });

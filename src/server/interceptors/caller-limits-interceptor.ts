@@ -38,7 +38,7 @@ export function estimateInputTokens(message: CompletionMessage): number {
 }
 
 /** The tokens a call used, when the vendor said; undefined keeps the reservation. */
-function usedTokens(usage: Usage | undefined): number | undefined {
+export function usedTokens(usage: Usage | undefined): number | undefined {
   if (usage === undefined || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined;
   return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
 }

@@ -7,7 +7,7 @@
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { z } from "zod";
-import { CompleteRequestSchema } from "../../../gen/modelgate/v1/completion_pb.js";
+import { CompleteRequestSchema, type CompleteRequest } from "../../../gen/modelgate/v1/completion_pb.js";
 import { ResponseFormatType, Role, ToolChoiceMode, type MessageSchema } from "../../../gen/modelgate/v1/content_pb.js";
 import { GatewayError, type FieldViolation, type GatewayRequest } from "../../gateway/types.js";
 import { toGatewayRequest } from "../convert-request.js";
@@ -25,6 +25,8 @@ export interface ConvertChatRequestOptions {
 /** A validated chat completion: the engine's request plus what only this edge needs. */
 export interface ChatCompletionCall {
   request: GatewayRequest;
+  /** The same request as the contract's message (what the caller limits estimate tokens from). */
+  contract: CompleteRequest;
   stream: boolean;
   includeUsage: boolean;
   /** Settings the caller sent that the gateway does not honour. */
@@ -55,8 +57,9 @@ export function toChatCompletionCall(body: unknown, options: ConvertChatRequestO
     });
   }
   let request: GatewayRequest;
+  const contract = create(CompleteRequestSchema, toCompleteRequest(chat, options.requestId));
   try {
-    request = toGatewayRequest(create(CompleteRequestSchema, toCompleteRequest(chat, options.requestId)), {
+    request = toGatewayRequest(contract, {
       maxMessages: options.maxMessages,
       generateRequestId: () => options.requestId,
     });
@@ -72,6 +75,7 @@ export function toChatCompletionCall(body: unknown, options: ConvertChatRequestO
   return {
     // The id always reaches toGatewayRequest as the body's: whose it is only this edge knows.
     request: { ...request, requestIdFromCaller: options.requestIdFromCaller },
+    contract,
     stream: chat.stream === true,
     includeUsage: chat.stream_options?.include_usage === true,
     ignoredParams: ignoredParamsOf(chat),

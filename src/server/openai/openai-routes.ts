@@ -24,6 +24,10 @@ import { createChunkEncoder, toChatCompletion, type CompletionIdentity } from ".
 import { allowAnonymous, type HttpAuthenticator } from "./http-authenticator.js";
 import { toOpenAIModels } from "./list-models.js";
 import { createCallRecorder, type CallRecorder } from "../../observability/call-recorder.js";
+import type { CallPass, CallToAdmit } from "../../callers/caller-gate.js";
+import type { Settlement } from "../../callers/caller-limiter.js";
+import type { Caller } from "../../gateway/request-scope.js";
+import { estimateInputTokens, usedTokens } from "../interceptors/caller-limits-interceptor.js";
 import { logOpenAICall } from "./log-openai-call.js";
 import { toOpenAIError } from "./openai-error.js";
 import { readJsonBody } from "./read-json-body.js";
@@ -46,6 +50,11 @@ export interface OpenAIRoutesOptions {
   shutdownSignal?: AbortSignal;
   /** Caller authentication; anonymous by default (http-authenticator.ts). */
   authenticate?: HttpAuthenticator;
+  /**
+   * The caller's limits and budgets for a completion (the Connect edge's caller-limits interceptor does
+   * the same); the pass is settled once when the call ends. Unlimited when absent.
+   */
+  admit?: (caller: Caller | undefined, call: CallToAdmit) => Promise<CallPass>;
   /** Where each finished call's record goes (the Connect edge's recorder); the log line alone by default. */
   recorder?: CallRecorder;
   now?: () => number;
@@ -53,6 +62,12 @@ export interface OpenAIRoutesOptions {
 
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };
 const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+
+/** What a call used, for its caller's limits: the usage it reported, or the failure's; tokens undefined when unknown. */
+function settlementOf(scope: RequestScope, failure: unknown): Settlement {
+  const usage = failure instanceof GatewayError ? failure.failure?.usage : scope.outcome.usage;
+  return { tokens: usedTokens(usage), costMicroUsd: failure instanceof GatewayError ? failure.failure?.costMicroUsd : scope.outcome.costMicroUsd };
+}
 
 export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
   const now = options.now ?? Date.now;
@@ -119,6 +134,7 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
     scope.trace = traceContextFromNodeHeaders(request.headers);
     const startedAt = now();
     let failure: unknown;
+    let pass: CallPass | undefined;
     try {
       if (options.isDraining?.() === true || shutdown?.aborted === true) throw new GatewayError("SHUTTING_DOWN", "the gateway is shutting down");
       // The AUTH hook: the one place this edge authenticates (caller keys plug in through `authenticate`).
@@ -130,6 +146,13 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
         requestIdFromCaller,
       });
       scope.note({ model: call.request.model });
+      pass = await options.admit?.(scope.caller, {
+        model: call.request.model,
+        inputTokens: estimateInputTokens(call.contract),
+        maxOutputTokens: call.request.sampling.maxOutputTokens,
+        stream: call.stream,
+        deadlineAt: scope.deadlineAt,
+      });
       if (options.config.logPrompts) scope.logger().debug({ messages: call.request.messages, tools: call.request.tools }, "prompt");
       if (call.ignoredParams.length > 0) response.setHeader("x-modelgate-ignored-params", call.ignoredParams.join(", "));
       const identity: CompletionIdentity = { id: `chatcmpl-${requestId}`, created: Math.floor(scope.receivedAt / 1000), model: call.request.model };
@@ -142,6 +165,7 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
     } finally {
       scope.close();
       shutdown?.removeEventListener("abort", onShutdown);
+      pass?.settle(settlementOf(scope, failure));
       logOpenAICall(options.logger, recorder, scope, { latencyMs: now() - startedAt, status: response.statusCode, error: failure });
     }
   }
