@@ -9,6 +9,7 @@ RPC errors are part of the transcript; the exit status is non-zero only when the
 import argparse
 import json
 import sys
+from typing import Optional
 
 import grpc
 
@@ -32,9 +33,12 @@ def canonical(line: dict) -> str:
     return json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def stream_request(request: dict) -> stream_pb2.StreamCompleteRequest:
+def stream_request(request: dict, resume_after: Optional[int] = None) -> stream_pb2.StreamCompleteRequest:
+    """The StreamComplete request the scenario describes; with ``resume_after``, the call that resumes it."""
     return stream_pb2.StreamCompleteRequest(
         model=request["model"],
+        request_id=request.get("requestId", ""),
+        resume_after_position=resume_after,
         messages=[
             content_pb2.Message(role=ROLES[m["role"]], parts=[content_pb2.ContentPart(text=m["text"])])
             for m in request["messages"]
@@ -161,26 +165,45 @@ def error_line(error: grpc.RpcError) -> dict:
 
 
 def run(target: str, scenario: dict) -> list[dict]:
+    """One call, or with ``dropAfterEvents`` the dropped call and the call that resumes it."""
     request = scenario["request"]
-    deadline_ms = request.get("deadlineMs")
     lines: list[dict] = []
     channel, stub = connect(target)
     with channel:
-        call = stub.StreamComplete(
-            stream_request(request), timeout=None if deadline_ms is None else deadline_ms / 1000
-        )
-        canceled = False
-        try:
-            for response in call:
-                if canceled:
-                    continue  # events after our own cancel are not recorded
-                lines.append(event_line(response))
-                if request.get("cancelAfterFirstEvent"):
-                    canceled = True
-                    call.cancel()
-        except grpc.RpcError as error:
-            lines.append(error_line(error))
+        dropped, last_position = read_call(stub, request, None, lines)
+        if dropped:
+            lines.append({"type": "resume", "afterPosition": last_position})
+            read_call(stub, request, last_position, lines)
     return lines
+
+
+def read_call(stub, request: dict, resume_after: Optional[int], lines: list[dict]) -> tuple[bool, int]:
+    """One StreamComplete call, its lines appended to ``lines``; returns (dropped to resume, last position)."""
+    deadline_ms = request.get("deadlineMs")
+    drop_after = request.get("dropAfterEvents") if resume_after is None else None
+    call = stub.StreamComplete(
+        stream_request(request, resume_after), timeout=None if deadline_ms is None else deadline_ms / 1000
+    )
+    stopped = None
+    seen = 0
+    last_position = 0
+    try:
+        for response in call:
+            if stopped is not None:
+                continue  # events after our own cancel are not recorded
+            lines.append(event_line(response))
+            last_position = response.position
+            seen += 1
+            if request.get("cancelAfterFirstEvent"):
+                stopped = "cancel"
+            elif seen == drop_after:
+                stopped = "drop"
+            if stopped is not None:
+                call.cancel()
+    except grpc.RpcError as error:
+        if stopped != "drop":
+            lines.append(error_line(error))
+    return stopped == "drop", last_position
 
 
 def main() -> int:

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { startBrowserRunner, type BrowserProtocol, type BrowserRunner } from "./runners/browser/browser-runner.js";
 import { maySkipWithoutChromium } from "./runners/browser/chromium.js";
-import { startScenarioGateway } from "./runners/scenario-gateway.js";
+import { configSchema } from "../../src/config/schema.js";
+import { startScenarioGateway, startTestGateway } from "./runners/scenario-gateway.js";
+import { startTcpRelay } from "./runners/tcp-relay.js";
 import { loadScenarios, renderTranscript, type Scenario } from "./runners/scenario.js";
 
 const PROTOCOLS: { name: string; protocol: BrowserProtocol }[] = [
@@ -51,6 +53,32 @@ describe.skipIf(maySkipWithoutChromium())(`browser scenarios (Chromium)`, () => 
       }
     });
   }
+
+  describe("resume example", () => {
+    for (const { name, protocol } of PROTOCOLS) {
+      it(`${name}: resumableStream survives the connection cut after 3 events, each event once`, async () => {
+        const gateway = await startTestGateway(
+          configSchema.parse({
+            server: { host: "127.0.0.1", port: 0, logLevel: process.env.MODELGATE_LOG_LEVEL ?? "silent", cors: { allowedOrigins: [runner.origin] } },
+            providers: { echo: { kind: "echo", allowAnyModel: true } },
+            deployments: { echo: { provider: "echo", model: "echo" } },
+            aliases: { echo: { tiers: [["echo"]] } },
+            replay: { keepDetachedRunsMs: 10_000 },
+          }),
+        );
+        const relay = await startTcpRelay(gateway.server.url);
+        try {
+          const seen = await runner.runResumeExample(relay.url, protocol, "echo/echo-100ms", 3, () => relay.cutAll());
+          const [before, notice, after] = seen.split("\n");
+          expect(notice).toMatch(/^\[connection dropped \(\w+\); resuming after position 3\]$/);
+          expect(before + after).toBe("[echo/echo-100ms] one two three four five six seven eight [10 events]");
+        } finally {
+          await relay.close();
+          await gateway.close();
+        }
+      });
+    }
+  });
 
   describe("cors", () => {
     const [plainText] = loadScenarios().filter((scenario) => scenario.name === "plain-text");

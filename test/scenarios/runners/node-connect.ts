@@ -3,14 +3,14 @@
  * transport (HTTP/2), writing the transcript of one scenario. Runs in-process from the orchestrating test,
  * or from the command line: `tsx node-connect.ts <connect|grpc> <base-url> <scenario.json>`.
  */
-import { ConnectError, createClient } from "@connectrpc/connect";
+import { ConnectError, createClient, type Client } from "@connectrpc/connect";
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { FailureDetailsSchema } from "../../../gen/modelgate/v1/errors_pb.js";
 import { GatewayService } from "../../../gen/modelgate/v1/gateway_service_pb.js";
-import type { Scenario, TranscriptLine } from "./scenario.js";
-import { loadScenario, renderTranscript } from "./scenario.js";
+import type { Scenario, ScenarioRequest, TranscriptLine } from "./scenario.js";
+import { loadScenario, renderTranscript, resumeLine } from "./scenario.js";
 import { errorLine, eventLine, toStreamRequest } from "./transcript.js";
 
 export type ConnectNodeProtocol = "connect" | "grpc";
@@ -24,26 +24,49 @@ export async function runConnectNode(scenario: Scenario, baseUrl: string, protoc
   return renderTranscript(await streamTranscript(transport, scenario));
 }
 
-/** The transcript lines of one StreamComplete call over any connect-es transport (also used by the browser page). */
+/**
+ * The transcript lines of a scenario's StreamComplete call over any connect-es transport (also used by the
+ * browser page): one call, or with `dropAfterEvents` the dropped call and the call that resumes it.
+ */
 export async function streamTranscript(transport: Transport, scenario: Scenario): Promise<TranscriptLine[]> {
   const client = createClient(GatewayService, transport);
   const lines: TranscriptLine[] = [];
+  const first = await readCall(client, scenario.request, undefined, lines);
+  if (first.dropped) {
+    lines.push(resumeLine(first.lastPosition));
+    await readCall(client, scenario.request, first.lastPosition, lines);
+  }
+  return lines;
+}
+
+/** One StreamComplete call, its lines appended to `lines`; `dropped` when the runner cut it to resume. */
+async function readCall(
+  client: Client<typeof GatewayService>,
+  request: ScenarioRequest,
+  resumeAfterPosition: number | undefined,
+  lines: TranscriptLine[],
+): Promise<{ dropped: boolean; lastPosition: number }> {
   const abort = new AbortController();
-  let canceled = false;
+  const dropAfter = resumeAfterPosition === undefined ? request.dropAfterEvents : undefined;
+  let stopped: "cancel" | "drop" | undefined;
+  let seen = 0;
+  let lastPosition = 0;
   try {
-    const stream = client.streamComplete(toStreamRequest(scenario.request), {
+    const stream = client.streamComplete(toStreamRequest(request, resumeAfterPosition), {
       signal: abort.signal,
-      timeoutMs: scenario.request.deadlineMs,
+      timeoutMs: request.deadlineMs,
     });
     for await (const response of stream) {
-      if (canceled) continue; // events after our own cancel are not recorded
+      if (stopped !== undefined) continue; // events after our own cancel are not recorded
       lines.push(eventLine(response));
-      if (scenario.request.cancelAfterFirstEvent === true) {
-        canceled = true;
-        abort.abort();
-      }
+      lastPosition = response.position;
+      seen++;
+      if (request.cancelAfterFirstEvent === true) stopped = "cancel";
+      else if (seen === dropAfter) stopped = "drop";
+      if (stopped !== undefined) abort.abort();
     }
   } catch (error) {
+    if (stopped === "drop") return { dropped: true, lastPosition };
     const connectError = ConnectError.from(error);
     lines.push(
       errorLine(connectError.code, {
@@ -54,7 +77,7 @@ export async function streamTranscript(transport: Transport, scenario: Scenario)
       }),
     );
   }
-  return lines;
+  return { dropped: stopped === "drop", lastPosition };
 }
 
 if (process.argv[1]?.endsWith("node-connect.ts")) {

@@ -8,8 +8,8 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { StreamCompleteRequest, StreamCompleteResponse } from "../../../gen/modelgate/v1/stream_pb.js";
 import { StreamCompleteRequestSchema, StreamCompleteResponseSchema } from "../../../gen/modelgate/v1/stream_pb.js";
-import type { Scenario, TranscriptLine } from "./scenario.js";
-import { loadScenario, renderTranscript } from "./scenario.js";
+import type { Scenario, ScenarioRequest, TranscriptLine } from "./scenario.js";
+import { loadScenario, renderTranscript, resumeLine } from "./scenario.js";
 import { decodeStatusDetails } from "./status-details.js";
 import { errorLine, eventLine, toStreamRequest } from "./transcript.js";
 
@@ -25,34 +25,56 @@ export async function runGrpcJs(scenario: Scenario, address: string): Promise<st
   }
 }
 
-function streamTranscript(client: Client, scenario: Scenario): Promise<TranscriptLine[]> {
-  const { deadlineMs, cancelAfterFirstEvent } = scenario.request;
+/** One call, or with `dropAfterEvents` the dropped call and the call that resumes it. */
+async function streamTranscript(client: Client, scenario: Scenario): Promise<TranscriptLine[]> {
+  const lines: TranscriptLine[] = [];
+  const first = await readCall(client, scenario.request, undefined, lines);
+  if (first.dropped) {
+    lines.push(resumeLine(first.lastPosition));
+    await readCall(client, scenario.request, first.lastPosition, lines);
+  }
+  return lines;
+}
+
+/** One StreamComplete call, its lines appended to `lines`; `dropped` when the runner cut it to resume. */
+function readCall(
+  client: Client,
+  request: ScenarioRequest,
+  resumeAfterPosition: number | undefined,
+  lines: TranscriptLine[],
+): Promise<{ dropped: boolean; lastPosition: number }> {
+  const { deadlineMs, cancelAfterFirstEvent } = request;
+  const dropAfter = resumeAfterPosition === undefined ? request.dropAfterEvents : undefined;
   const call = client.makeServerStreamRequest<StreamCompleteRequest, StreamCompleteResponse>(
     STREAM_COMPLETE_PATH,
-    (request) => Buffer.from(toBinary(StreamCompleteRequestSchema, request)),
+    (message) => Buffer.from(toBinary(StreamCompleteRequestSchema, message)),
     (bytes) => fromBinary(StreamCompleteResponseSchema, bytes),
-    toStreamRequest(scenario.request),
+    toStreamRequest(request, resumeAfterPosition),
     new Metadata(),
     deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs },
   );
-  const lines: TranscriptLine[] = [];
-  let canceled = false;
+  let stopped: "cancel" | "drop" | undefined;
+  let seen = 0;
+  let lastPosition = 0;
   return new Promise((resolve) => {
     call.on("data", (response: StreamCompleteResponse) => {
-      if (canceled) return; // events after our own cancel are not recorded
+      if (stopped !== undefined) return; // events after our own cancel are not recorded
       lines.push(eventLine(response));
-      if (cancelAfterFirstEvent === true) {
-        canceled = true;
-        call.cancel();
-      }
+      lastPosition = response.position;
+      seen++;
+      if (cancelAfterFirstEvent === true) stopped = "cancel";
+      else if (seen === dropAfter) stopped = "drop";
+      if (stopped !== undefined) call.cancel();
     });
     call.on("error", (error: ServiceError) => {
-      const raw = error.metadata?.get("grpc-status-details-bin")[0];
-      const details = raw instanceof Buffer ? decodeStatusDetails(raw) : {};
-      lines.push(errorLine(error.code, details));
-      resolve(lines);
+      if (stopped !== "drop") {
+        const raw = error.metadata?.get("grpc-status-details-bin")[0];
+        const details = raw instanceof Buffer ? decodeStatusDetails(raw) : {};
+        lines.push(errorLine(error.code, details));
+      }
+      resolve({ dropped: stopped === "drop", lastPosition });
     });
-    call.on("end", () => resolve(lines));
+    call.on("end", () => resolve({ dropped: stopped === "drop", lastPosition }));
   });
 }
 

@@ -32,6 +32,14 @@ export interface ScenarioRequest {
   deadlineMs?: number;
   /** Cancel the call once the first event has arrived; events after the cancel are not recorded. */
   cancelAfterFirstEvent?: boolean;
+  /** The caller's request id (`request_id`), sent with every call of the scenario. */
+  requestId?: string;
+  /**
+   * Drop the call (cancel it) once this many events have arrived, then call again with the same request
+   * and `resume_after_position` = the position of the last event seen; the transcript gets a
+   * {@link resumeLine} between the two calls' events.
+   */
+  dropAfterEvents?: number;
 }
 
 /** A simulator rule, exactly what `sim.program()` and `POST /__sim/rules` take. */
@@ -78,6 +86,11 @@ export function loadScenarios(dir: string = SCENARIOS_DIR): Scenario[] {
  */
 export function canonicalLine(value: unknown): string {
   return JSON.stringify(sortKeys(value));
+}
+
+/** The line a runner writes where it resumed a dropped stream: the position it resumed after. */
+export function resumeLine(afterPosition: number): TranscriptLine {
+  return { type: "resume", afterPosition };
 }
 
 /** The whole transcript: one canonical line per entry, each ending in "\n". */

@@ -17,10 +17,12 @@ import { CODE_NAMES, LOCAL_CODES } from "./scenario.js";
 
 const ROLES: Record<string, Role> = { system: Role.SYSTEM, user: Role.USER, assistant: Role.ASSISTANT };
 
-/** The StreamComplete request a scenario describes. */
-export function toStreamRequest(request: ScenarioRequest): StreamCompleteRequest {
+/** The StreamComplete request a scenario describes; with `resumeAfterPosition`, the call that resumes it. */
+export function toStreamRequest(request: ScenarioRequest, resumeAfterPosition?: number): StreamCompleteRequest {
   return create(StreamCompleteRequestSchema, {
     model: request.model,
+    requestId: request.requestId ?? "",
+    resumeAfterPosition,
     messages: request.messages.map((message) => ({
       role: ROLES[message.role] ?? Role.UNSPECIFIED,
       parts: [{ part: { case: "text" as const, value: message.text } }],

@@ -41,17 +41,33 @@ func run(transport, url, path string) error {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(s.Request.DeadlineMs)*time.Millisecond)
 		defer cancel()
 	}
-	var lines []line
+	var call func(ctx context.Context, resumeAfter *uint32) (callResult, error)
 	switch transport {
 	case "connect-grpc":
-		lines, err = runConnectGRPC(ctx, url, &s.Request)
+		call = connectGRPCCaller(url, &s.Request)
 	case "grpc-go":
-		lines, err = runGRPCGo(ctx, url, &s.Request)
+		conn, err := dialGRPCGo(url)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		call = grpcGoCaller(conn, &s.Request)
 	default:
 		return fmt.Errorf("unknown transport %q", transport)
 	}
+	// One call, or with dropAfterEvents the dropped call and the call that resumes it.
+	first, err := call(ctx, nil)
 	if err != nil {
 		return err
+	}
+	lines := first.lines
+	if first.dropped {
+		lines = append(lines, line{"type": "resume", "afterPosition": first.lastPosition})
+		second, err := call(ctx, &first.lastPosition)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, second.lines...)
 	}
 	text, err := render(lines)
 	if err != nil {

@@ -25,8 +25,11 @@ type scenarioRequest struct {
 		Description          string `json:"description"`
 		ParametersJSONSchema string `json:"parametersJsonSchema"`
 	} `json:"tools"`
-	DeadlineMs            int64 `json:"deadlineMs"`
-	CancelAfterFirstEvent bool  `json:"cancelAfterFirstEvent"`
+	DeadlineMs            int64  `json:"deadlineMs"`
+	CancelAfterFirstEvent bool   `json:"cancelAfterFirstEvent"`
+	RequestID             string `json:"requestId"`
+	// DropAfterEvents: cut the call once this many events arrived, then resume after the last position seen.
+	DropAfterEvents int `json:"dropAfterEvents"`
 }
 
 var roles = map[string]modelgatev1.Role{
@@ -47,9 +50,10 @@ func loadScenario(path string) (*scenario, error) {
 	return &s, nil
 }
 
-// streamRequest builds the StreamComplete request the scenario describes.
-func (r *scenarioRequest) streamRequest() *modelgatev1.StreamCompleteRequest {
-	request := &modelgatev1.StreamCompleteRequest{Model: r.Model}
+// streamRequest builds the StreamComplete request the scenario describes; with resumeAfter, the call
+// that resumes it.
+func (r *scenarioRequest) streamRequest(resumeAfter *uint32) *modelgatev1.StreamCompleteRequest {
+	request := &modelgatev1.StreamCompleteRequest{Model: r.Model, RequestId: r.RequestID, ResumeAfterPosition: resumeAfter}
 	for _, message := range r.Messages {
 		request.Messages = append(request.Messages, &modelgatev1.Message{
 			Role:  roles[message.Role],
