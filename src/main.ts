@@ -19,6 +19,8 @@ import { createEngineHolder } from "./gateway/engine-holder.js";
 import { createReplayLayer } from "./replay/create-replay-layer.js";
 import { createLogger } from "./observability/logger.js";
 import { createTracingEngine } from "./observability/tracing-engine.js";
+import { policyOfCaller } from "./callers/caller-authenticator.js";
+import { createRedactingEngine } from "./redaction/redacting-engine.js";
 import { createAdminReloadRoute } from "./server/admin-reload-route.js";
 import { createHttpCallerAuthenticator } from "./server/authenticate-http-request.js";
 import { createGatewayServer, type GatewayServer } from "./server/create-server.js";
@@ -122,7 +124,10 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const fallbacks = createFallbackLog();
   const replaying = await createReplayLayer({ engine: recordFallbacks(engines, fallbacks), config, current: () => reloader.current(), state, logger });
   // A span per request, whichever edge it came through (the attempt loop adds one per upstream attempt).
-  const engine = createTracingEngine(replaying, { providerKind: (name) => reloader.current().providers[name]?.kind });
+  // PII redaction, opt-in per alias or per caller policy, outside the replay layer so that runs, their
+  // fingerprints and the exact cache only see the redacted request (src/redaction/).
+  const redacting = createRedactingEngine(replaying, { config: () => reloader.current().redaction, callerRedacts: (caller) => policyOfCaller(caller)?.redactPii === true });
+  const engine = createTracingEngine(redacting, { providerKind: (name) => reloader.current().providers[name]?.kind });
   const reloader = createConfigReloader({
     path: parsed.configPath,
     env,
@@ -158,7 +163,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     adminRoute(request, response) || (playgroundRoute?.(request, response) ?? false) || (dashboardRoute?.(request, response) ?? false);
   let server: GatewayServer;
   try {
-    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state, callers, healthMonitor, metrics, recorder, authenticateHttp: createHttpCallerAuthenticator(callers) });
+    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state, callers, healthMonitor, metrics, recorder, authenticateHttp: createHttpCallerAuthenticator(callers), currentConfig: () => reloader.current() });
   } catch (error) {
     reloader.close();
     await engine.close();

@@ -1,6 +1,7 @@
 /**
  * Who is calling: turns `authorization: Bearer <key>` into the key's record and policy, whichever edge
- * the call came through. Static keys from the config are matched first, then the key store; the store's
+ * the call came through. A bearer that is a JWT, when `auth.jwt` is set, is an identity provider's token
+ * instead (jwt-verifier.ts): its user under the policy its claim names. Static keys from the config are matched first, then the key store; the store's
  * answers are cached for at most `cacheMs` (and dropped at once when the store announces a change), so a
  * revoked key stops working on every replica within that even if an announcement is lost. When the store
  * does not answer, the last copy serves; a key never seen before gets KEY_STORE_UNAVAILABLE (retry).
@@ -10,6 +11,7 @@ import type { AuthConfig, KeyPolicy } from "../config/schema.js";
 import { GatewayError } from "../gateway/gateway-error.js";
 import type { Caller } from "../gateway/request-scope.js";
 import { bearerKey, hashCallerKey, type KeyRecord } from "./caller-key.js";
+import { createJwtVerifier, looksLikeJwt, type JwtVerifier } from "./jwt-verifier.js";
 import type { KeyStore } from "./key-store.js";
 
 /** A caller whose key checked out. */
@@ -39,6 +41,21 @@ export interface CallerAuthenticatorOptions {
   /** The longest a cached store answer is trusted. */
   cacheMs?: number;
   now?: () => number;
+  /** Verifies identity-provider tokens (`auth.jwt`); one is made when absent. */
+  jwt?: JwtVerifier;
+}
+
+/** The policy behind each Caller an authenticator handed out (what the redaction layer asks). */
+const policies = new WeakMap<Caller, KeyPolicy>();
+
+/** Records the policy behind a Caller made elsewhere (a client certificate's), for `policyOfCaller`. */
+export function rememberCallerPolicy(caller: Caller, policy: KeyPolicy): void {
+  policies.set(caller, policy);
+}
+
+/** The key or token policy of a caller this module authenticated (or was told of); undefined for anyone else. */
+export function policyOfCaller(caller: Caller | undefined): KeyPolicy | undefined {
+  return caller === undefined ? undefined : policies.get(caller);
 }
 
 interface CachedLookup {
@@ -56,6 +73,7 @@ export function createCallerAuthenticator(options: CallerAuthenticatorOptions): 
   const { store, logger } = options;
   const cacheMs = options.cacheMs ?? 500;
   const now = options.now ?? Date.now;
+  const jwt = options.jwt ?? createJwtVerifier({ now });
   const cache = new Map<string, CachedLookup>();
   const pending = new Map<string, Promise<KeyRecord | undefined>>();
   let staticFor: AuthConfig | undefined;
@@ -116,11 +134,20 @@ export function createCallerAuthenticator(options: CallerAuthenticatorOptions): 
       if (config === undefined || !config.enabled) return undefined;
       const key = bearerKey(authorization);
       if (key === undefined) throw unauthenticated("a caller key is required: authorization: Bearer <key>");
+      if (config.jwt !== undefined && looksLikeJwt(key)) {
+        const user = await jwt.verify(key, config.jwt);
+        const { team, service, environment } = user.policy.metadata ?? {};
+        const caller: Caller = { id: user.id, label: user.label, team, service, environment };
+        policies.set(caller, user.policy);
+        return { keyId: user.id, policy: user.policy, caller };
+      }
       const sha256 = hashCallerKey(key);
       const record = staticKey(config, sha256) ?? (await lookUp(sha256));
       if (record === undefined || record.revokedAt !== undefined) throw unauthenticated("the caller key is not valid");
       const { team, service, environment } = record.policy.metadata ?? {};
-      return { keyId: record.id, policy: record.policy, caller: { id: record.id, team, service, environment } };
+      const caller: Caller = { id: record.id, team, service, environment };
+      policies.set(caller, record.policy);
+      return { keyId: record.id, policy: record.policy, caller };
     },
     authorize(caller, model) {
       const allowed = caller.policy.aliases;

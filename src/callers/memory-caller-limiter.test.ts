@@ -64,4 +64,16 @@ describe("the memory caller limiter", () => {
     now = 10_001;
     expect((await limiter.admit(check(limits, { streamLease: "d", leaseUntil: 20_000 }))).admitted).toBe(true);
   });
+
+  it("forgets callers with nothing left to count, so one entry per token user does not grow memory forever", async () => {
+    let now = 0;
+    const limiter = createMemoryCallerLimiter({ now: () => now });
+    for (let user = 0; user < 1_000; user++) await limiter.admit(check({ requestsPerMinute: 5 }, { keyId: `jwt:free:user-${user}` }));
+    const spender = await limiter.admit(check({ dailyBudgetUsd: 1 }, { keyId: "jwt:free:spender" }));
+    if (spender.admitted) limiter.settle(spender.ticket, { costMicroUsd: 10 });
+    expect(limiter.size).toBe(1_001);
+    now = 61_000;
+    await limiter.admit(check({ requestsPerMinute: 5 }, { keyId: "jwt:free:late" }));
+    expect(limiter.size).toBe(2);
+  });
 });

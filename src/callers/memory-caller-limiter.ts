@@ -23,7 +23,7 @@ interface KeyCounters {
   streams: Map<string, number>;
 }
 
-export function createMemoryCallerLimiter(options: { now?: () => number } = {}): CallerLimiter {
+export function createMemoryCallerLimiter(options: { now?: () => number } = {}): CallerLimiter & { readonly size: number } {
   const now = options.now ?? Date.now;
   const keys = new Map<string, KeyCounters>();
   const countersOf = (keyId: string): KeyCounters => {
@@ -45,9 +45,33 @@ export function createMemoryCallerLimiter(options: { now?: () => number } = {}):
     return WINDOW_BUCKETS * BUCKET_MS;
   };
 
+  /**
+   * Forgets callers with nothing left to count (no request in the window, no live stream, no spend this
+   * month), so that one entry per token user (`jwt:<policy>:<sub>`) does not grow memory forever.
+   */
+  let lastSweep = now();
+  const sweep = (at: number): void => {
+    if (at - lastSweep < WINDOW_BUCKETS * BUCKET_MS) return;
+    lastSweep = at;
+    const oldest = Math.floor(at / BUCKET_MS) - WINDOW_BUCKETS + 1;
+    const month = `m:${budgetPeriods(at).month}`;
+    for (const [keyId, counters] of keys) {
+      const counting =
+        [...counters.buckets.keys()].some((bucket) => bucket >= oldest) ||
+        [...counters.streams.values()].some((until) => until > at) ||
+        (counters.spend.get(month) ?? 0) > 0;
+      if (!counting) keys.delete(keyId);
+    }
+  };
+
   return {
+    /** Callers with counters in memory (for tests of the sweep). */
+    get size() {
+      return keys.size;
+    },
     async admit(check: LimitCheck): Promise<Admission> {
       const at = now();
+      sweep(at);
       const { policy } = check;
       const counters = countersOf(check.keyId);
       const periods = budgetPeriods(at);

@@ -62,6 +62,8 @@ export function settingsNeedingRestart(started: GatewayConfig, next: GatewayConf
   const keys = new Set([...Object.keys(started.server), ...Object.keys(next.server)]);
   for (const key of keys) {
     if (liveServerSettings.has(key)) continue;
+    // New TLS files and client-certificate callers apply to new connections; turning TLS on or off does not.
+    if (key === "tls" && started.server.tls !== undefined && next.server.tls !== undefined) continue;
     const before = (started.server as Record<string, unknown>)[key];
     const after = (next.server as Record<string, unknown>)[key];
     if (!isDeepStrictEqual(before, after)) changed.push(`server.${key}`);

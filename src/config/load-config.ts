@@ -169,5 +169,11 @@ function crossReferenceProblems(config: GatewayConfig): string[] {
     for (const deployment of Object.keys(alias.weights ?? {})) checkDeployment(`aliases.${name}.weights.${deployment}`, deployment);
   }
   config.routing.defaultChain.forEach((deployment, index) => checkDeployment(`routing.defaultChain[${index}]`, deployment));
+  const staticKeyIds = new Set((config.auth?.keys ?? []).map((key) => key.id));
+  config.server.tls?.callers.forEach((caller, index) => {
+    if (caller.policy === undefined && !staticKeyIds.has(caller.keyId)) {
+      problems.push(`server.tls.callers[${index}].keyId: "${caller.keyId}" is not in auth.keys; name one or give a policy`);
+    }
+  });
   return problems;
 }

@@ -177,6 +177,53 @@ export const adminSchema = z
   })
   .strict();
 
+/**
+ * TLS on the server's one port (src/server/tls-termination.ts): every protocol over HTTPS, ALPN `h2` and
+ * `http/1.1`. The files are read at start and again when they change or the config reloads, so a renewed
+ * certificate serves new connections without a restart; adding or removing the section needs one.
+ */
+export const serverTlsSchema = z
+  .object({
+    /** PEM certificate chain, leaf first. */
+    certFile: z.string().min(1),
+    /** PEM private key of the certificate. */
+    keyFile: z.string().min(1),
+    /** PEM CA bundle that client certificates must chain to; without it no client certificate is asked for. */
+    clientCaFile: z.string().min(1).optional(),
+    /** Refuse a connection (in the handshake) whose client sends no certificate signed by `clientCaFile`. */
+    requireClientCert: z.boolean().default(false),
+    /**
+     * Client certificates that stand for a caller key (mutual TLS between services): a call over such a
+     * connection that sends no `authorization` header is that key's caller. Matched by subject (every
+     * listed attribute equal, e.g. "CN=billing,O=Acme") or by one subject alternative name
+     * ("URI:spiffe://acme/billing", "DNS:billing.internal"). Used only when `auth` is on.
+     */
+    callers: z
+      .array(
+        z
+          .object({
+            subject: z.string().regex(/^[A-Za-z.0-9]+=[^,]*(,[A-Za-z.0-9]+=[^,]*)*$/, 'attributes as "CN=name,O=org"').optional(),
+            san: z.string().regex(/^(DNS|URI|IP Address|email):.+$/, 'a type and value, e.g. "URI:spiffe://acme/billing"').optional(),
+            /** The caller's key id: an `auth.keys` id (its policy applies) or an id of its own with `policy`. */
+            keyId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only"),
+            /** Overrides the policy of the `auth.keys` entry with this id; required when there is none. */
+            policy: z.lazy(() => keyPolicySchema).optional(),
+          })
+          .strict()
+          .refine((entry) => (entry.subject === undefined) !== (entry.san === undefined), { message: "set exactly one of subject and san" }),
+      )
+      .default([]),
+  })
+  .strict()
+  .refine((tls) => !tls.requireClientCert || tls.clientCaFile !== undefined, {
+    message: "requireClientCert needs clientCaFile (the CA client certificates must chain to)",
+    path: ["requireClientCert"],
+  })
+  .refine((tls) => tls.callers.length === 0 || tls.clientCaFile !== undefined, {
+    message: "callers need clientCaFile: only a certificate the CA signed can stand for a key",
+    path: ["callers"],
+  });
+
 export const serverSchema = z
   .object({
     host: z.string().default("127.0.0.1"),
@@ -228,6 +275,8 @@ export const serverSchema = z
      */
     recordsFile: z.string().min(1).optional(),
     admin: adminSchema.default({}),
+    /** Serve TLS (and optionally mutual TLS) instead of cleartext; absent: cleartext HTTP/1.1 and h2c. */
+    tls: serverTlsSchema.optional(),
   })
   .strict();
 
@@ -280,6 +329,8 @@ export const keyPolicySchema = z
     dailyBudgetUsd: z.number().positive().optional(),
     monthlyBudgetUsd: z.number().positive().optional(),
     maxConcurrentStreams: positiveInt.optional(),
+    /** Replace e-mail addresses, phone, card and IBAN numbers in this caller's requests before they leave (src/redaction/). */
+    redactPii: z.boolean().optional(),
     /** Who the key belongs to; goes into the call's log line and scope. */
     metadata: z
       .object({ team: z.string().optional(), service: z.string().optional(), environment: z.string().optional() })
@@ -288,9 +339,46 @@ export const keyPolicySchema = z
   })
   .strict();
 
+const policyNamePattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Tokens from the operator's identity provider (src/callers/jwt-verifier.ts): browser callers send their
+ * session JWT as the bearer instead of a key. The token must carry `issuer`, one of `audience`, a `sub`,
+ * and a signature by a key from the JWKS (`jwksUrl`, fetched and cached, or `jwksFile`); the claim
+ * `policyClaim` names the entry of `policies` whose limits apply, per user (`sub`).
+ */
+export const jwtAuthSchema = z
+  .object({
+    issuer: z.string().min(1),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** The identity provider's JWKS endpoint; set exactly one of jwksUrl and jwksFile. */
+    jwksUrl: z.string().url().optional(),
+    /** A JWKS on disk; re-read when it changes. */
+    jwksFile: z.string().min(1).optional(),
+    /** Signature algorithms accepted; pinned, never every algorithm a key allows. */
+    algorithms: z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"])).min(1).default(["RS256", "ES256"]),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    /** One JWKS fetch may take this long. */
+    jwksTimeoutMs: positiveInt.default(5_000),
+    /** No refetch sooner than this after the last, even for an unknown `kid` (bounds what forged tokens cost). */
+    jwksCooldownMs: z.number().int().min(0).default(30_000),
+    /** A fetched JWKS is used this long before it is fetched again. */
+    jwksMaxAgeMs: positiveInt.default(600_000),
+    /** The claim whose value (a string, or the first of an array that names a policy) picks the policy. */
+    policyClaim: z.string().min(1).default("plan"),
+    policies: z.record(z.string().regex(policyNamePattern, "letters, digits, _ . - only"), keyPolicySchema),
+    /** The policy of a token without the claim, or whose claim names none; absent: such tokens are refused. */
+    defaultPolicy: z.string().optional(),
+  })
+  .strict()
+  .refine((jwt) => (jwt.jwksUrl === undefined) !== (jwt.jwksFile === undefined), { message: "set exactly one of jwksUrl and jwksFile" })
+  .refine((jwt) => jwt.defaultPolicy === undefined || jwt.policies[jwt.defaultPolicy] !== undefined, { message: "defaultPolicy must name one of policies" });
+
 export const authSchema = z
   .object({
     enabled: z.boolean().default(true),
+    /** JWTs from the operator's identity provider, beside the keys (browser callers). */
+    jwt: jwtAuthSchema.optional(),
     /** Keys from the config: each as the SHA-256 (hex) of the key, never the key itself. */
     keys: z
       .array(
@@ -307,6 +395,21 @@ export const authSchema = z
     keyFile: z.string().optional(),
     /** A call without `max_output_tokens` reserves this many output tokens against `tokensPerMinute`. */
     defaultOutputTokens: positiveInt.default(1_024),
+  })
+  .strict();
+
+/**
+ * PII redaction (src/redaction/), opt-in: requests for `aliases` (and every request of a caller whose key
+ * policy sets `redactPii`) have e-mail addresses, phone numbers, payment card numbers (Luhn-checked),
+ * IBANs (mod-97-checked) and US social security numbers in their user, assistant and tool text replaced
+ * by typed placeholders (`[EMAIL_1]`) before any vendor sees them; the call record counts them by type.
+ */
+export const redactionSchema = z
+  .object({
+    /** Model names (aliases, deployments) whose every request is redacted. */
+    aliases: z.array(z.string().min(1)).default([]),
+    /** What is detected; absent: all of them. */
+    types: z.array(z.enum(["email", "phone", "card", "iban", "ssn"])).min(1).optional(),
   })
   .strict();
 
@@ -389,6 +492,7 @@ export const configSchema = z
     redis: redisSchema.optional(),
     replay: replaySchema.default(replaySchema.parse({})),
     auth: authSchema.optional(),
+    redaction: redactionSchema.optional(),
     telemetry: telemetrySchema.optional(),
     providers: z.record(z.string(), providerSchema),
     deployments: z.record(z.string(), deploymentSchema),
@@ -428,7 +532,10 @@ export type BreakerConfig = z.infer<typeof breakerSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
 export type ResponseLimitsConfig = z.infer<typeof responseLimitsSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
+export type ServerTlsConfig = z.infer<typeof serverTlsSchema>;
 export type ReloadConfig = z.infer<typeof reloadSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
+export type JwtAuthConfig = z.infer<typeof jwtAuthSchema>;
+export type RedactionConfig = z.infer<typeof redactionSchema>;
 export type TelemetryConfig = z.infer<typeof telemetrySchema>;

@@ -11,8 +11,13 @@ import type { CallContext, RouteRecord } from "./types.js";
 
 /** Who is calling; filled in by caller authentication. */
 export interface Caller {
-  /** A stable, non-secret id (a key's id, a token's subject). */
+  /** A stable, non-secret id (a key's id; `jwt:<policy>:<subject>` for a token's user). */
   id: string;
+  /**
+   * A bounded name for metrics labels when `id` is not one (a token's users: `jwt:<policy>`); `id` when
+   * absent. Users are unbounded, policies come from the config.
+   */
+  label?: string;
   /** Whose key it is, as the key's policy names it; recorded with the call. */
   team?: string;
   service?: string;
@@ -31,6 +36,8 @@ export interface CallOutcome {
   /** The request's own tags and metadata, recorded with the call. */
   tags?: string[];
   metadata?: Record<string, string>;
+  /** PII replaced before the request left (src/redaction/): occurrences by type, never the values. */
+  redactions?: Record<string, number>;
 }
 
 export interface RequestScope extends CallContext {

@@ -34,9 +34,11 @@ export interface CallRecord {
   /** Where the answer came from: upstream, a replay of an earlier run of the same request id, the cache. */
   source: AnswerSource;
   attempts: AttemptRecord[];
-  caller?: { id: string; team?: string; service?: string; environment?: string };
+  caller?: { id: string; label?: string; team?: string; service?: string; environment?: string };
   tags?: string[];
   metadata?: Record<string, string>;
+  /** PII replaced in the request before it left for a vendor: occurrences by type ("email": 2), never values. */
+  redactions?: Record<string, number>;
 }
 
 export interface CallEnding {
@@ -72,8 +74,9 @@ export function callRecordOf(scope: RequestScope, ending: CallEnding, now: Date 
     costMicroUsd: outcome.costMicroUsd,
     source: route?.source ?? "upstream",
     attempts: route?.attempts ?? [],
-    caller: caller === undefined ? undefined : { id: caller.id, team: caller.team, service: caller.service, environment: caller.environment },
+    caller: caller === undefined ? undefined : { id: caller.id, label: caller.label, team: caller.team, service: caller.service, environment: caller.environment },
     tags: outcome.tags !== undefined && outcome.tags.length > 0 ? outcome.tags : undefined,
     metadata: outcome.metadata !== undefined && Object.keys(outcome.metadata).length > 0 ? outcome.metadata : undefined,
+    redactions: outcome.redactions,
   };
 }

@@ -4,7 +4,7 @@
  * `gen_ai_server_time_to_first_token_seconds`, `gen_ai_client_token_usage`, with their bucket
  * boundaries), the rest are `modelgate_*`. Labels are bounded: a model label is a configured alias or
  * deployment or "other", a deployment label a configured deployment or "ad-hoc", a caller label a key's
- * id or "anonymous"; request ids and text never become labels.
+ * id, a token policy's `jwt:<policy>` (never a token's subject) or "anonymous"; request ids and text never become labels.
  *
  * Everything a call produces is counted from its record (call-record.ts) once, when it ends; breaker
  * state and in-flight gauges are read from the engine's stats at scrape time (with Redis: every
@@ -166,7 +166,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     observeCall(record) {
       const model = modelLabel(record.model);
       const deployment = deploymentLabel(record.deployment);
-      const caller = record.caller?.id ?? "anonymous";
+      const caller = record.caller?.label ?? record.caller?.id ?? "anonymous";
       const provider = record.provider ?? "none";
       const operation = "chat";
       requests.inc({ model, deployment, caller, edge: record.edge, status: record.status, source: record.source });

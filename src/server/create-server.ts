@@ -31,6 +31,7 @@ import { createGatewayInterceptors } from "./gateway-interceptors.js";
 import { createGatewayServiceImpl } from "./gateway-service.js";
 import { createHealthServiceImpl } from "./health-service.js";
 import { createHealthState, sharedStateHealthName, type HealthState } from "./health-state.js";
+import { createCertificateCaller } from "./client-certificate-caller.js";
 import { createProtocolListener } from "./listener.js";
 import { createNodeHandler, type ExtraRoutes } from "./node-handler.js";
 import type { HttpAuthenticator } from "./openai/http-authenticator.js";
@@ -62,6 +63,12 @@ export interface CreateGatewayServerOptions {
   callers?: CallerGate;
   /** Live health for WatchHealth and `/dashboard` (src/dashboard/); one over `engine` alone when absent. */
   healthMonitor?: HealthMonitor;
+  /**
+   * The serving config after reloads: new connections take `server.tls`'s files from it and client
+   * certificates map to callers by its `server.tls.callers` and `auth`. Default: `config`. Whether the
+   * port speaks TLS at all is decided by `config` (a restart turns it on or off).
+   */
+  currentConfig?: () => GatewayConfig;
 }
 
 export interface SharedStateReport {
@@ -72,7 +79,7 @@ export interface SharedStateReport {
 export interface GatewayServer {
   /** The bound port. */
   readonly port: number;
-  /** "http://host:port", for clients. */
+  /** "http://host:port" ("https://" with `server.tls`), for clients. */
   readonly url: string;
   /** Serving status reported by grpc.health.v1.Health; SERVING once listening. */
   readonly health: HealthState;
@@ -90,6 +97,7 @@ const abortSettleMs = 1_000;
 export async function createGatewayServer(options: CreateGatewayServerOptions): Promise<GatewayServer> {
   const { config, engine, logger } = options;
   const serverConfig = config.server;
+  const currentConfig = options.currentConfig ?? ((): GatewayConfig => config);
   const health = createHealthState();
   const shutdown = new AbortController();
   // Every call that connect serves links its context to this signal (one abort listener per running
@@ -150,6 +158,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       openAIRoutes?.(request, response) || metricsRoute?.(request, response) || (options.extraRoutes?.(request, response) ?? false),
     logger,
     isDraining: () => draining,
+    certificateCaller: serverConfig.tls === undefined ? undefined : createCertificateCaller({ tls: () => currentConfig().server.tls, auth: () => currentConfig().auth }),
     onRequestStart: (path: string): void => {
       allRequests++;
       if (path.startsWith(gatewayPathPrefix) || isOpenAICompletionPath(path)) gatewayCalls++;
@@ -160,7 +169,12 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       notifyIdle();
     },
   });
-  const listener = createProtocolListener(handler, serverConfig.connections);
+  const startTls = serverConfig.tls;
+  const listener = createProtocolListener(
+    handler,
+    serverConfig.connections,
+    startTls === undefined ? undefined : { config: () => currentConfig().server.tls ?? startTls, logger },
+  );
   const host = options.host ?? serverConfig.host;
   const port = await listener.listen(options.port ?? serverConfig.port, host);
   health.setAll("SERVING");
@@ -208,7 +222,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
 
   return {
     port,
-    url: `http://${urlHost}:${port}`,
+    url: `${startTls === undefined ? "http" : "https"}://${urlHost}:${port}`,
     health,
     get draining() {
       return draining;

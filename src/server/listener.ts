@@ -10,11 +10,17 @@
  * HTTP/2 advertises a stream cap and drops a session that resets streams faster than
  * maxStreamResetsPerSecond (a rapid-reset flood); malformed or oversized HTTP/1.1 heads get Node's
  * 400/431/408.
+ *
+ * With `tls` the port speaks TLS instead (tls-termination.ts): each connection's handshake picks the HTTP
+ * version by ALPN (`h2` or `http/1.1`) instead of the sniffing, and the same servers and limits serve it.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
+import type { Logger } from "pino";
 import { defaultConnectionLimits, type ConnectionLimits } from "../config/connection-limits.js";
+import type { ServerTlsConfig } from "../config/schema.js";
+import { createTlsTermination, type TlsTermination } from "./tls-termination.js";
 
 /** The HTTP/2 connection preface every h2 client sends first (RFC 9113 section 3.4). */
 export const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -37,8 +43,18 @@ export interface ProtocolListener {
   connectionCount(): number;
 }
 
+/** Serve TLS: the settings are read again for each new connection, so a config reload applies. */
+export interface ListenerTls {
+  config: () => ServerTlsConfig;
+  logger: Logger;
+}
+
 /** Creates the sniffing listener serving `handler` over both HTTP versions. */
-export function createProtocolListener(handler: AnyRequestHandler, limits: ConnectionLimits = defaultConnectionLimits): ProtocolListener {
+export function createProtocolListener(
+  handler: AnyRequestHandler,
+  limits: ConnectionLimits = defaultConnectionLimits,
+  tls?: ListenerTls,
+): ProtocolListener {
   const http1Server = http.createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -73,10 +89,20 @@ export function createProtocolListener(handler: AnyRequestHandler, limits: Conne
 
   // Nagle's algorithm would hold back small frames (a gRPC trailer, the last SSE-sized chunk) waiting
   // for an ACK; a gateway's responses are latency-sensitive, so disable it as node:http does.
+  const termination: TlsTermination | undefined =
+    tls === undefined
+      ? undefined
+      : createTlsTermination({
+          config: tls.config,
+          logger: tls.logger,
+          handshakeTimeoutMs: limits.headersTimeoutMs,
+          onSecure: (secure) => (secure.alpnProtocol === "h2" ? http2Server : http1Server).emit("connection", secure),
+        });
   const netServer = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    sniff(socket);
+    if (termination === undefined) sniff(socket);
+    else termination.accept(socket);
   });
 
   function sniff(socket: Socket): void {
@@ -128,6 +154,7 @@ export function createProtocolListener(handler: AnyRequestHandler, limits: Conne
     stopAccepting() {
       if (!accepting) return;
       accepting = false;
+      termination?.close();
       closed = new Promise((resolve) => netServer.close(() => resolve()));
       for (const session of sessions) session.close();
       http1Server.closeIdleConnections();

@@ -10,6 +10,8 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Stream } from "node:http2";
 import type { Logger } from "pino";
+import type { AuthenticatedCaller } from "../callers/caller-authenticator.js";
+import { certificateCallerKey } from "./client-certificate-caller.js";
 import type { CorsPolicy } from "./cors.js";
 import { pickRequestId, requestIdHeader, requestIdKey } from "./request-id.js";
 import { guardRequestSize } from "./request-size-guard.js";
@@ -35,6 +37,8 @@ export interface NodeHandlerOptions {
   onRequestEnd?: (path: string) => void;
   /** True while draining: HTTP/1.1 responses then carry `connection: close`. */
   isDraining?: () => boolean;
+  /** The caller a request's verified client certificate stands for (client-certificate-caller.ts). */
+  certificateCaller?: (request: NodeRequest) => AuthenticatedCaller | undefined;
 }
 
 /** Request handler usable by both `http.createServer` and `http2.createServer`. */
@@ -68,6 +72,8 @@ export function createNodeHandler(options: NodeHandlerOptions): (request: NodeRe
 
     if (!("stream" in request)) failWritesAfterEarlyClose(response);
     const contextValues = createContextValues().set(requestIdKey, requestId);
+    const byCertificate = options.certificateCaller?.(request);
+    if (byCertificate !== undefined) contextValues.set(certificateCallerKey, byCertificate);
     let universalRequest = universalRequestFromNodeRequest(request, response, undefined, contextValues);
     const kind = handler.method.methodKind;
     if (kind === "unary" || kind === "server_streaming") {
