@@ -14,12 +14,18 @@
  * `redis` (the `modelgate/connect-h1+redis` lane): issue 16's budget is its added p50 within 0.3 ms of
  * `current`'s, which runs on memory, in the same run.
  *
+ * With `--auth`, a modelgate that requires a caller key (a static key with a rate, token and budget
+ * policy, limits in memory) joins as `auth`, called with that key: what authentication and limits cost.
+ * With `--no-metrics`, one with `server.metrics: false` joins as `no-metrics`: what the call records'
+ * Prometheus counting costs (`current` minus it).
+ *
  * With `--floor`, bench/floor-server.ts (node:http -> undici -> mock, nothing else) joins the rounds,
  * driven over Connect on HTTP/1.1: what any out-of-process gateway adds here.
  *
  *   npx tsx bench/one-at-a-time.ts [--target modelgate/connect-h1] [--rounds 7] [--calls 300]
- *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor] [--redis]
+ *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor] [--redis] [--auth] [--no-metrics]
  */
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -71,6 +77,27 @@ try {
     gateways.push(shared);
     variants.push({ label: "redis", target: pick(shared, targetName) });
   }
+  if (process.argv.includes("--auth")) {
+    const key = `mgk_${randomBytes(32).toString("base64url")}`;
+    const sha256 = createHash("sha256").update(key).digest("hex");
+    const policy = "{ requestsPerMinute: 1000000, tokensPerMinute: 1000000000, dailyBudgetUsd: 1000000 }";
+    const guarded = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-auth-")), {
+      nodeFlags,
+      extraYaml: `auth:\n  keys:\n    - { id: bench, sha256: ${sha256}, policy: ${policy} }\n`,
+      probeHeaders: { authorization: `Bearer ${key}` },
+    });
+    gateways.push(guarded);
+    const origin = `http://127.0.0.1:${guarded.port}`;
+    variants.push({ label: "auth", target: { name: targetName, gateway: "modelgate", protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { headers: { authorization: `Bearer ${key}` } }) } });
+  }
+  if (process.argv.includes("--no-metrics")) {
+    const plain = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-no-metrics-")), {
+      nodeFlags,
+      serverSettings: { metrics: false },
+    });
+    gateways.push(plain);
+    variants.push({ label: "no-metrics", target: pick(plain, targetName) });
+  }
   if (process.argv.includes("--floor")) {
     const floor = await startFloor(mock.port, directory);
     gateways.push(floor);
@@ -98,13 +125,18 @@ try {
     const added = (p: number): number => percentile(runs.map((run, index) => percentile(run, p) - percentile(direct[index] ?? [], p)), 50);
     process.stdout.write(`${label}: added p50 ${added(50).toFixed(3)} ms, added p99 ${added(99).toFixed(3)} ms, ${slow(runs)} calls over 2 ms\n`);
   }
+  // Per round: one lane's p50 minus another's, median over rounds (both ran in the same round).
+  const p50Over = (label: string, over: string): number => {
+    const runs = latencies.get(label) ?? [];
+    const reference = latencies.get(over) ?? [];
+    return percentile(runs.map((run, index) => percentile(run, 50) - percentile(reference[index] ?? [], 50)), 50);
+  };
   if (redis !== undefined) {
-    // Per round: the Redis lane's p50 minus the memory lane's, median over rounds.
-    const memory = latencies.get("current") ?? [];
-    const shared = latencies.get("redis") ?? [];
-    const cost = percentile(shared.map((run, index) => percentile(run, 50) - percentile(memory[index] ?? [], 50)), 50);
+    const cost = p50Over("redis", "current");
     process.stdout.write(`${targetName}+redis: p50 ${cost.toFixed(3)} ms over the memory lane (budget 0.3 ms): ${cost <= 0.3 ? "within" : "OVER"}\n`);
   }
+  if (latencies.has("auth")) process.stdout.write(`auth + limits: p50 ${p50Over("auth", "current").toFixed(3)} ms over no auth\n`);
+  if (latencies.has("no-metrics")) process.stdout.write(`metrics: p50 ${p50Over("current", "no-metrics").toFixed(3)} ms over metrics off\n`);
   for (const { target } of variants) await target.client.close();
 } finally {
   for (const gateway of gateways) await stopProcess(gateway.started);

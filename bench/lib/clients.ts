@@ -116,15 +116,16 @@ const COMPLETE_PATH = "/modelgate.v1.GatewayService/Complete";
 const STREAM_PATH = "/modelgate.v1.GatewayService/StreamComplete";
 
 /** Connect protocol with JSON over HTTP/1.1 (undici). */
-export function createConnectHttp1Client(origin: string, options: { connections?: number } = {}): BenchClient {
+export function createConnectHttp1Client(origin: string, options: { connections?: number; headers?: Record<string, string> } = {}): BenchClient {
   const pool = new Pool(origin, { connections: options.connections ?? 128, pipelining: 1, keepAliveTimeout: 60_000 });
+  const extraHeaders = options.headers ?? {};
   return {
     async unary(model) {
       const response = await pool.request({
         origin,
         path: COMPLETE_PATH,
         method: "POST",
-        headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+        headers: { "content-type": "application/json", "connect-protocol-version": "1", ...extraHeaders },
         body: JSON.stringify(connectBody(model)),
       });
       const text = await response.body.text();
@@ -136,7 +137,7 @@ export function createConnectHttp1Client(origin: string, options: { connections?
         origin,
         path: STREAM_PATH,
         method: "POST",
-        headers: { "content-type": "application/connect+json", "connect-protocol-version": "1" },
+        headers: { "content-type": "application/connect+json", "connect-protocol-version": "1", ...extraHeaders },
         body: envelope(connectBody(model)),
       });
       if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${(await response.body.text()).slice(0, 200)}`);

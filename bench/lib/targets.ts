@@ -69,6 +69,7 @@ function renderModelgateConfig(
   serverSettings: Record<string, number | string | boolean> = {},
   providerSettings: Record<string, number | string | boolean> = {},
   redisUrl?: string,
+  extraYaml = "",
 ): string {
   const template = readFileSync(path.join(benchDirectory, "modelgate.bench.yaml"), "utf8");
   const extraSettings = Object.entries(serverSettings).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join("");
@@ -78,7 +79,8 @@ function renderModelgateConfig(
     .replace(/^    apiKey: x\n/m, `    apiKey: x\n${extraProviderSettings}`)
     .replace(/^  port: 18180$/m, `  port: ${port}\n${extraSettings}`.trimEnd());
   const file = path.join(directory, "modelgate.bench.yaml");
-  writeFileSync(file, redisUrl === undefined ? rendered : `${rendered.trimEnd()}\nredis:\n  url: ${redisUrl}\n`);
+  const withRedis = redisUrl === undefined ? rendered : `${rendered.trimEnd()}\nredis:\n  url: ${redisUrl}\n`;
+  writeFileSync(file, extraYaml === "" ? withRedis : `${withRedis.trimEnd()}\n${extraYaml}`);
   return file;
 }
 
@@ -132,6 +134,10 @@ export interface StartGatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Share state through this Redis (modelgate only): the `+redis` lane. */
   redisUrl?: string;
+  /** Top-level YAML appended to modelgate's bench config (e.g. an `auth` section). */
+  extraYaml?: string;
+  /** Headers of the readiness probe's calls (e.g. a caller key when `extraYaml` turns auth on). */
+  probeHeaders?: Record<string, string>;
 }
 
 /**
@@ -157,7 +163,7 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
   if ((name === "modelgate" || name === "null") && options.fromSource !== true) await buildBundles();
   let started: Started;
   if (name === "modelgate") {
-    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings, options.providerSettings, options.redisUrl);
+    const config = renderModelgateConfig(mockPort, port, logDirectory, options.serverSettings, options.providerSettings, options.redisUrl, options.extraYaml);
     const script =
       options.fromSource === true
         ? ["--import", tsxLoader, path.join(repositoryDirectory, "src", "main.ts")]
@@ -179,7 +185,10 @@ export async function startGateway(name: Exclude<GatewayName, "mock">, mockPort:
     });
   }
   const gateway: Gateway = { name, port, started };
-  const probe = targetsFor(gateway, mockPort)[0];
+  const probe =
+    options.probeHeaders === undefined
+      ? targetsFor(gateway, mockPort)[0]
+      : { client: createConnectHttp1Client(`http://127.0.0.1:${port}`, { headers: options.probeHeaders }) };
   if (probe === undefined) throw new Error(`no target for ${name}`);
   try {
     await waitUntilReady(started, () => probe.client.unary("mock-instant"), name === "litellm" ? 90_000 : 30_000);

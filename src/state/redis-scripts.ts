@@ -20,18 +20,20 @@ return {1, ARGV[2]}
 
 /**
  * An outcome window as a hash of buckets: field "<bucket>:t" counts outcomes, "<bucket>:f" failures.
- * KEYS[1]: the hash. ARGV: at (ms), 1/0 failed, window (ms), bucket width (ms), 1/0 add. Buckets that
- * left the window are deleted; returns {total, failures} over the buckets inside (at − window, at].
- * Memory is bounded by the bucket count, whatever the traffic.
+ * KEYS[1]: the hash. ARGV: at (ms), successes to add, failures to add, window (ms), bucket width (ms).
+ * Buckets that left the window are deleted; returns {total, failures} over the buckets inside
+ * (at − window, at]. Memory is bounded by the bucket count, whatever the traffic.
  */
 const recordOutcome = `
 local at = tonumber(ARGV[1])
-local window = tonumber(ARGV[3])
-local width = tonumber(ARGV[4])
+local successes = tonumber(ARGV[2])
+local failed = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local width = tonumber(ARGV[5])
 local bucket = math.floor(at / width)
-if ARGV[5] == '1' then
-  redis.call('HINCRBY', KEYS[1], bucket .. ':t', 1)
-  if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], bucket .. ':f', 1) end
+if successes + failed > 0 then
+  redis.call('HINCRBY', KEYS[1], bucket .. ':t', successes + failed)
+  if failed > 0 then redis.call('HINCRBY', KEYS[1], bucket .. ':f', failed) end
   redis.call('PEXPIRE', KEYS[1], window + width)
 end
 local oldest = math.floor((at - window) / width) + 1
@@ -51,19 +53,22 @@ end
 return {total, failures}
 `;
 
-/** A latency series: newest first, at most ARGV[2] samples. KEYS[1]: the list. ARGV: sample, cap, TTL ms. */
+/**
+ * A latency series: newest first, at most ARGV[1] samples. KEYS[1]: the list. ARGV: cap, TTL ms, then
+ * the samples, oldest first (at most cap of them).
+ */
 const recordLatency = `
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('LPUSH', KEYS[1], unpack(ARGV, 3))
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
 /** The scripts as commands on a client (see `defineScripts`). */
 export interface ScriptCommands {
   mgCompareAndSetBreaker(key: string, expectedVersion: number, next: string, ttlMs: number): Promise<[number, string]>;
-  mgRecordOutcome(key: string, at: number, failed: 0 | 1, windowMs: number, bucketMs: number, add: 0 | 1): Promise<[number, number]>;
-  mgRecordLatency(key: string, ms: number, cap: number, ttlMs: number): Promise<number>;
+  mgRecordOutcome(key: string, at: number, successes: number, failures: number, windowMs: number, bucketMs: number): Promise<[number, number]>;
+  mgRecordLatency(key: string, cap: number, ttlMs: number, ...samples: number[]): Promise<number>;
 }
 
 /** Registers the scripts on `client` and returns it typed with them. */

@@ -22,6 +22,7 @@ import { boundedCall } from "./bounded-call.js";
 import { createRedisAvailability, isTimeout, type RedisAvailability, type SharedStateStatus } from "./redis-availability.js";
 import type { RedisClient } from "./redis-connection.js";
 import { defineScripts } from "./redis-scripts.js";
+import { PendingWrites } from "./pending-writes.js";
 import { StaleWhileRevalidate } from "./stale-while-revalidate.js";
 import type { BreakerRecord, OutcomeCounts, StateStore } from "./state-store.js";
 import { initialBreakerRecord } from "./state-store.js";
@@ -56,6 +57,8 @@ const KEY_TTL_MS = 24 * 60 * 60 * 1_000;
 const WINDOW_BUCKETS = 30;
 /** How long a replica's in-flight field counts without being renewed. */
 const IN_FLIGHT_TTL_MS = 5_000;
+/** Writes that decide nothing (counters, samples, successes, in-flight) are sent this often, batched. */
+const FLUSH_MS = 100;
 /** Local copies kept (breakers, windows, latency series, gauges), each map. */
 const MAX_LOCAL_COPIES = 10_000;
 
@@ -91,7 +94,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const otherInFlight = new StaleWhileRevalidate<number>({ maxAgeMs: refreshMs, maxEntries: MAX_LOCAL_COPIES, now, onError });
   const ownInFlight = new Map<string, number>();
   const dirtyInFlight = new Set<string>();
-  let flushScheduled = false;
+  const pending = new PendingWrites(latencySamples);
+  let flushTimer: NodeJS.Timeout | undefined;
 
   const bounded = <T>(run: () => Promise<T>): Promise<T> => boundedCall(run, commandTimeoutMs);
 
@@ -109,12 +113,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   /** Sends a write nobody waits for; a failure only switches to local state. */
-  function inBackground(run: () => Promise<unknown>, fallback: () => void): void {
-    if (!availability.usable()) return fallback();
-    bounded(run).then(() => availability.succeeded(), (error: unknown) => {
-      onError(error);
+  function inBackground(run: () => Promise<unknown>, fallback: () => void): Promise<void> {
+    if (!availability.usable()) {
       fallback();
-    });
+      return Promise.resolve();
+    }
+    return bounded(run).then(
+      () => availability.succeeded(),
+      (error: unknown) => {
+        onError(error);
+        fallback();
+      },
+    );
   }
 
   const keepBreaker = (key: string, record: BreakerRecord | undefined): BreakerRecord => {
@@ -157,7 +167,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     latencyCopies.clear();
     otherInFlight.clear();
     for (const key of ownInFlight.keys()) dirtyInFlight.add(key);
-    scheduleInFlightFlush();
+    scheduleFlush();
   });
   options.commands.on("ready", () => availability.succeeded());
 
@@ -167,18 +177,56 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return window.summary();
   };
 
-  const countOutcomes = async (key: string, at: number, failed: boolean, windowMs: number, add: boolean): Promise<OutcomeCounts> => {
+  /** Adds `successes` and `failures` to a window (either may be 0) and returns its counts. */
+  const countOutcomes = async (key: string, at: number, successes: number, failures: number, windowMs: number): Promise<OutcomeCounts> => {
     const bucketMs = Math.max(1, Math.ceil(windowMs / WINDOW_BUCKETS));
-    const [total, failures] = await redis.mgRecordOutcome(redisKey(key), at, failed ? 1 : 0, windowMs, bucketMs, add ? 1 : 0);
-    const counts = { total, failures };
+    const [total, failed] = await redis.mgRecordOutcome(redisKey(key), at, successes, failures, windowMs, bucketMs);
+    const counts = { total, failures: failed };
     outcomeCopies.set(key, counts);
     return counts;
   };
 
+  /** Sends what gathered since the last flush, one command per key; what cannot be sent goes to memory. */
+  function flushPendingWrites(): Promise<unknown> {
+    if (pending.empty) return Promise.resolve();
+    const { counters, samples, successes } = pending.drain();
+    if (!availability.usable()) {
+      for (const [name, by] of counters) local.addToCounter(name, by);
+      for (const [series, values] of samples) for (const ms of values) local.recordLatency(series, ms);
+      for (const [key, { at, windowMs, count }] of successes) for (let index = 0; index < count; index++) void local.recordOutcome(key, at, false, windowMs);
+      return Promise.resolve();
+    }
+    const sends: Promise<void>[] = [];
+    for (const [name, by] of counters) {
+      sends.push(inBackground(() => redis.incrby(redisKey(name), by).then(() => redis.pexpire(redisKey(name), KEY_TTL_MS)), () => local.addToCounter(name, by)));
+    }
+    for (const [series, values] of samples) {
+      sends.push(
+        inBackground(
+          () => redis.mgRecordLatency(redisKey(series), latencySamples, KEY_TTL_MS, ...values),
+          () => values.forEach((ms) => local.recordLatency(series, ms)),
+        ),
+      );
+    }
+    for (const [key, { at, windowMs, count }] of successes) {
+      sends.push(
+        inBackground(
+          () => countOutcomes(key, at, count, 0, windowMs),
+          () => {
+            for (let index = 0; index < count; index++) void local.recordOutcome(key, at, false, windowMs);
+          },
+        ),
+      );
+    }
+    return Promise.all(sends);
+  }
+
   /** Writes the in-flight fields that changed, and renews the live ones, in one batch. */
   function flushInFlight(): void {
-    flushScheduled = false;
-    if (!availability.usable()) return;
+    if (!availability.usable()) {
+      dirtyInFlight.clear();
+      return;
+    }
     const expiresAt = now() + IN_FLIGHT_TTL_MS;
     for (const key of dirtyInFlight) {
       const count = ownInFlight.get(key) ?? 0;
@@ -190,14 +238,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
     dirtyInFlight.clear();
   }
-  function scheduleInFlightFlush(): void {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(flushInFlight);
+  /** One flush for everything written in the next `FLUSH_MS`. */
+  function scheduleFlush(): void {
+    if (flushTimer !== undefined) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      flushInFlight();
+      flushPendingWrites();
+    }, FLUSH_MS);
+    flushTimer.unref();
   }
   const renewInFlight = setInterval(() => {
     for (const key of ownInFlight.keys()) dirtyInFlight.add(key);
-    if (dirtyInFlight.size > 0) scheduleInFlightFlush();
+    if (dirtyInFlight.size > 0) scheduleFlush();
   }, IN_FLIGHT_TTL_MS / 3);
   renewInFlight.unref();
 
@@ -244,24 +297,29 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
 
     recordOutcome(key, at, failed, windowMs) {
+      if (!failed && availability.usable()) {
+        // A success decides nothing: counted with the next flush; the counts returned are the last known.
+        pending.addSuccess(key, at, windowMs);
+        scheduleFlush();
+        return Promise.resolve(outcomeCopies.peek(key) ?? { total: 0, failures: 0 });
+      }
       return shared(
-        () => countOutcomes(key, at, failed, windowMs, true),
+        () => countOutcomes(key, at, pending.takeSuccesses(key), failed ? 1 : 0, windowMs),
         () => local.recordOutcome(key, at, failed, windowMs),
       );
     },
 
     readOutcomes(key, at, windowMs) {
       return shared(
-        () => outcomeCopies.read(key, () => bounded(() => countOutcomes(key, at, false, windowMs, false))),
+        () => outcomeCopies.read(key, () => bounded(() => countOutcomes(key, at, 0, 0, windowMs))),
         () => local.readOutcomes(key, at, windowMs),
       );
     },
 
     recordLatency(series, ms) {
-      inBackground(
-        () => redis.mgRecordLatency(redisKey(series), ms, latencySamples, KEY_TTL_MS),
-        () => local.recordLatency(series, ms),
-      );
+      if (!availability.usable()) return local.recordLatency(series, ms);
+      pending.addSample(series, ms);
+      scheduleFlush();
     },
 
     readLatency(series) {
@@ -272,10 +330,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
 
     addToCounter(name, by = 1) {
-      inBackground(
-        () => redis.incrby(redisKey(name), by).then(() => redis.pexpire(redisKey(name), KEY_TTL_MS)),
-        () => local.addToCounter(name, by),
-      );
+      if (!availability.usable()) return local.addToCounter(name, by);
+      pending.addToCounter(name, by);
+      scheduleFlush();
     },
 
     readCounter(name) {
@@ -290,7 +347,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       if (value === 0) ownInFlight.delete(key);
       else ownInFlight.set(key, value);
       dirtyInFlight.add(key);
-      scheduleInFlightFlush();
+      scheduleFlush();
       return value;
     },
 
@@ -317,6 +374,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
     async close() {
       clearInterval(renewInFlight);
+      clearTimeout(flushTimer);
+      // What gathered since the last flush still counts (each send bounded by the command timeout).
+      await flushPendingWrites();
       options.subscriber.off("message", onBreakerMessage);
       options.subscriber.off("ready", subscribe);
       if (availability.usable() && ownInFlight.size > 0) {

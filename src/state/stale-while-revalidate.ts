@@ -37,6 +37,11 @@ export class StaleWhileRevalidate<T> {
     return entry.value;
   }
 
+  /** The copy of `key` as it is, without re-reading; undefined when there is none. */
+  peek(key: string): T | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   /** Replaces the copy (a write that returned the fresh value). */
   set(key: string, value: T): void {
     if (!this.entries.has(key) && this.entries.size >= this.options.maxEntries) {

@@ -132,8 +132,14 @@ describe.each([
     expect(hit.text).toBe(miss.text);
     expect(hit.route?.source).toBe(AnswerSource.CACHE);
     expect(hit.costMicroUsd).toBe(0n);
-    const stats = await b.client.getDeploymentStats({ deployments: ["facts"] });
-    expect([stats.stats[0].cacheMisses, stats.stats[0].cacheHits]).toEqual([1n, 1n]);
+    // Stats are written in batches (every 100 ms with Redis): poll.
+    let counts: bigint[] = [];
+    for (const started = Date.now(); Date.now() - started < 2_000; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      const stats = await b.client.getDeploymentStats({ deployments: ["facts"] });
+      counts = [stats.stats[0].cacheMisses, stats.stats[0].cacheHits];
+      if (counts[0] === 1n && counts[1] === 1n) break;
+    }
+    expect(counts).toEqual([1n, 1n]);
   }, 30_000);
 
   // Only replicas sharing a Redis can resume another's run: the memory variant has no survivor.
