@@ -38,6 +38,23 @@ const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5
 /** The semconv's token boundaries: 1, 4, 16 … 67,108,864. */
 const TOKEN_BUCKETS = exponentialBuckets(1, 4, 14);
 
+/**
+ * A metric's child per label values, made once: prom-client hashes a label object on every call
+ * otherwise. Bounded, as the label values are (see the module comment).
+ */
+function childrenOf<Child>(labelNames: readonly string[], make: (labels: Record<string, string>) => Child): (...values: string[]) => Child {
+  const cache = new Map<string, Child>();
+  return (...values) => {
+    const key = values.join("\u0001");
+    let child = cache.get(key);
+    if (child === undefined) {
+      child = make(Object.fromEntries(labelNames.map((name, index) => [name, values[index] ?? ""])));
+      cache.set(key, child);
+    }
+    return child;
+  };
+}
+
 export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMetrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "modelgate_" });
@@ -119,6 +136,16 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     registers,
   });
 
+  const requestsOf = childrenOf(["model", "deployment", "caller", "edge", "status", "source"], (labels) => requests.labels(labels));
+  const durationOf = childrenOf(["gen_ai_operation_name", "gen_ai_request_model", "gen_ai_provider_name", "error_type"], (labels) => duration.labels(labels));
+  const timeToFirstTokenOf = childrenOf(["gen_ai_operation_name", "gen_ai_request_model", "gen_ai_provider_name"], (labels) => timeToFirstToken.labels(labels));
+  const tokenUsageOf = childrenOf(["gen_ai_operation_name", "gen_ai_request_model", "gen_ai_provider_name", "gen_ai_token_type", "deployment"], (labels) =>
+    tokenUsage.labels(labels),
+  );
+  const tokensOf = childrenOf(["deployment", "caller", "type"], (labels) => tokens.labels(labels));
+  const costOf = childrenOf(["deployment", "caller"], (labels) => cost.labels(labels));
+  const attemptsOf = childrenOf(["deployment", "provider", "outcome", "reason"], (labels) => attempts.labels(labels));
+
   const knownModels = (): Set<string> => {
     const catalog = options.engine().listModels();
     return new Set([...catalog.aliases.map((alias) => alias.name), ...catalog.deployments.map((deployment) => deployment.name)]);
@@ -169,13 +196,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       const caller = record.caller?.label ?? record.caller?.id ?? "anonymous";
       const provider = record.provider ?? "none";
       const operation = "chat";
-      requests.inc({ model, deployment, caller, edge: record.edge, status: record.status, source: record.source });
-      duration.observe(
-        { gen_ai_operation_name: operation, gen_ai_request_model: model, gen_ai_provider_name: provider, error_type: record.reason ?? "" },
-        record.latencyMs / 1_000,
-      );
+      requestsOf(model, deployment, caller, record.edge, record.status, record.source).inc();
+      durationOf(operation, model, provider, record.reason ?? "").observe(record.latencyMs / 1_000);
       if (record.timeToFirstTokenMs !== undefined) {
-        timeToFirstToken.observe({ gen_ai_operation_name: operation, gen_ai_request_model: model, gen_ai_provider_name: provider }, record.timeToFirstTokenMs / 1_000);
+        timeToFirstTokenOf(operation, model, provider).observe(record.timeToFirstTokenMs / 1_000);
       }
       if (record.source !== "upstream") answerSources.inc({ source: record.source });
       if (record.status === "RESOURCE_EXHAUSTED" && record.attempts.length === 0) limitRejections.inc({ caller });
@@ -184,22 +208,21 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       let previousReason: string | undefined;
       for (const attempt of record.attempts) {
         const attemptDeployment = deploymentLabel(attempt.deployment);
-        attempts.inc({ deployment: attemptDeployment, provider: attempt.provider, outcome: attempt.outcome, reason: attempt.reason ?? "" });
+        attemptsOf(attemptDeployment, attempt.provider, attempt.outcome, attempt.reason ?? "").inc();
         if (attempt.retry > 0) retries.inc({ deployment: attemptDeployment });
         if (previous !== undefined && previous !== attemptDeployment) fallbacks.inc({ from: previous, to: attemptDeployment, reason: previousReason ?? "" });
         previous = attemptDeployment;
         previousReason = attempt.reason;
         const usage = attempt.usage;
-        const tokenLabels = { gen_ai_operation_name: operation, gen_ai_request_model: model, gen_ai_provider_name: attempt.provider, deployment: attemptDeployment };
         if (usage?.inputTokens !== undefined) {
-          tokenUsage.observe({ ...tokenLabels, gen_ai_token_type: "input" }, usage.inputTokens);
-          tokens.inc({ deployment: attemptDeployment, caller, type: "input" }, usage.inputTokens);
+          tokenUsageOf(operation, model, attempt.provider, "input", attemptDeployment).observe(usage.inputTokens);
+          tokensOf(attemptDeployment, caller, "input").inc(usage.inputTokens);
         }
         if (usage?.outputTokens !== undefined) {
-          tokenUsage.observe({ ...tokenLabels, gen_ai_token_type: "output" }, usage.outputTokens);
-          tokens.inc({ deployment: attemptDeployment, caller, type: "output" }, usage.outputTokens);
+          tokenUsageOf(operation, model, attempt.provider, "output", attemptDeployment).observe(usage.outputTokens);
+          tokensOf(attemptDeployment, caller, "output").inc(usage.outputTokens);
         }
-        if (attempt.costMicroUsd !== undefined) cost.inc({ deployment: attemptDeployment, caller }, attempt.costMicroUsd / 1_000_000);
+        if (attempt.costMicroUsd !== undefined) costOf(attemptDeployment, caller).inc(attempt.costMicroUsd / 1_000_000);
         else if (usage !== undefined || attempt.outcome === "interrupted") unpricedCall = true;
       }
       if (unpricedCall) unpriced.inc({ deployment });
