@@ -10,7 +10,7 @@ const root = path.resolve(import.meta.dirname, "..");
 describe("packageRoot", () => {
   it("finds the checkout from a module under src/", () => {
     expect(packageRoot()).toBe(root);
-    expect(findPackageRoot(pathToFileURL(path.join(root, "src", "playground", "playground-bundle.ts")).href)).toBe(root);
+    expect(findPackageRoot(pathToFileURL(path.join(root, "src", "server", "pages", "page-assets.ts")).href)).toBe(root);
   });
 
   it("finds the checkout from the bundle and from its chunks", () => {

@@ -1,5 +1,5 @@
 /**
- * The `/dashboard` page, bundled for the browser by ../dashboard-bundle.ts. It watches the gateway that
+ * The `/dashboard` page, bundled for the browser by src/server/pages/page-assets.ts. It watches the gateway that
  * served it with WatchHealth over Connect (connect-web, same origin) and redraws on every snapshot:
  * summary tiles, an overview chart, one card per deployment (breaker, percentiles, rates, cost, two
  * charts), the aliases' traffic splits and the recent fallbacks. The server ends each watch before its

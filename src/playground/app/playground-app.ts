@@ -1,5 +1,5 @@
 /**
- * The playground page, bundled for the browser by ../playground-bundle.ts. It talks to the gateway that
+ * The playground page, bundled for the browser by src/server/pages/page-assets.ts. It talks to the gateway that
  * served it, over Connect (connect-web, same origin): ListModels fills the model picker, StreamComplete
  * streams the answer, and the final event's route record, usage and cost are shown as they arrive.
  */
