@@ -14,6 +14,10 @@
  * `redis` (the `modelgate/connect-h1+redis` lane): issue 16's budget is its added p50 within 0.3 ms of
  * `current`'s, which runs on memory, in the same run.
  *
+ * With `--redis --request-ids`, the Redis gateway is also called with a fresh `x-request-id` per call
+ * (`redis+ids`): each call is claimed and recorded for idempotency and resuming (src/replay/), so its
+ * p50 over `redis` is what the idempotency check costs.
+ *
  * With `--auth`, a modelgate that requires a caller key (a static key with a rate, token and budget
  * policy, limits in memory) joins as `auth`, called with that key: what authentication and limits cost.
  * With `--no-metrics`, one with `server.metrics: false` joins as `no-metrics`: what the call records'
@@ -23,7 +27,7 @@
  * driven over Connect on HTTP/1.1: what any out-of-process gateway adds here.
  *
  *   npx tsx bench/one-at-a-time.ts [--target modelgate/connect-h1] [--rounds 7] [--calls 300]
- *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor] [--redis] [--auth] [--no-metrics]
+ *                                  [--baseline path/to/modelgate.mjs] [--node-flags "--flag"] [--bare-baseline] [--floor] [--redis [--request-ids]] [--auth] [--no-metrics]
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
@@ -76,6 +80,11 @@ try {
     });
     gateways.push(shared);
     variants.push({ label: "redis", target: pick(shared, targetName) });
+    if (process.argv.includes("--request-ids")) {
+      // The same Redis gateway, called with a fresh x-request-id per call: the idempotency claim's cost.
+      const origin = `http://127.0.0.1:${shared.port}`;
+      variants.push({ label: "redis+ids", target: { name: targetName, gateway: "modelgate", protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { requestIds: true }) } });
+    }
   }
   if (process.argv.includes("--auth")) {
     const key = `mgk_${randomBytes(32).toString("base64url")}`;
@@ -135,6 +144,7 @@ try {
     const cost = p50Over("redis", "current");
     process.stdout.write(`${targetName}+redis: p50 ${cost.toFixed(3)} ms over the memory lane (budget 0.3 ms): ${cost <= 0.3 ? "within" : "OVER"}\n`);
   }
+  if (latencies.has("redis+ids")) process.stdout.write(`idempotency claim (Redis): p50 ${p50Over("redis+ids", "redis").toFixed(3)} ms over calls without an id\n`);
   if (latencies.has("auth")) process.stdout.write(`auth + limits: p50 ${p50Over("auth", "current").toFixed(3)} ms over no auth\n`);
   if (latencies.has("no-metrics")) process.stdout.write(`metrics: p50 ${p50Over("current", "no-metrics").toFixed(3)} ms over metrics off\n`);
   for (const { target } of variants) await target.client.close();

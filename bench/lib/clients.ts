@@ -4,6 +4,7 @@
  * CPU: undici for OpenAI JSON/SSE and Connect over HTTP/1.1, `node:http2` for Connect over h2c, and
  * `@grpc/grpc-js` with protobuf-es serialisation for gRPC.
  */
+import { randomUUID } from "node:crypto";
 import http2 from "node:http2";
 import { performance } from "node:perf_hooks";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -116,16 +117,21 @@ const COMPLETE_PATH = "/modelgate.v1.GatewayService/Complete";
 const STREAM_PATH = "/modelgate.v1.GatewayService/StreamComplete";
 
 /** Connect protocol with JSON over HTTP/1.1 (undici). */
-export function createConnectHttp1Client(origin: string, options: { connections?: number; headers?: Record<string, string> } = {}): BenchClient {
+export function createConnectHttp1Client(
+  origin: string,
+  options: { connections?: number; headers?: Record<string, string>; requestIds?: boolean } = {},
+): BenchClient {
   const pool = new Pool(origin, { connections: options.connections ?? 128, pipelining: 1, keepAliveTimeout: 60_000 });
-  const extraHeaders = options.headers ?? {};
+  const fixedHeaders = options.headers ?? {};
+  // With `requestIds`, every call names a fresh id, as an idempotent caller does (each one claimed once).
+  const headersOfCall = (): Record<string, string> => (options.requestIds === true ? { ...fixedHeaders, "x-request-id": randomUUID() } : fixedHeaders);
   return {
     async unary(model) {
       const response = await pool.request({
         origin,
         path: COMPLETE_PATH,
         method: "POST",
-        headers: { "content-type": "application/json", "connect-protocol-version": "1", ...extraHeaders },
+        headers: { "content-type": "application/json", "connect-protocol-version": "1", ...headersOfCall() },
         body: JSON.stringify(connectBody(model)),
       });
       const text = await response.body.text();
@@ -137,7 +143,7 @@ export function createConnectHttp1Client(origin: string, options: { connections?
         origin,
         path: STREAM_PATH,
         method: "POST",
-        headers: { "content-type": "application/connect+json", "connect-protocol-version": "1", ...extraHeaders },
+        headers: { "content-type": "application/connect+json", "connect-protocol-version": "1", ...headersOfCall() },
         body: envelope(connectBody(model)),
       });
       if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${(await response.body.text()).slice(0, 200)}`);
