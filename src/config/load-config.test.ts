@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { hashCallerKey } from "../callers/caller-key.js";
 import { ConfigError, loadConfig, parseConfig, resolveConfigPath } from "./load-config.js";
 
 const minimal = `
@@ -118,6 +119,21 @@ describe("loadConfig", () => {
     expect(config.aliases.echo.tiers).toEqual([["echo"]]);
     expect(config.providers.ollama.baseUrl).toBe("http://127.0.0.1:11434");
     expect(Object.keys(config.providers).filter((name) => config.providers[name].allowAnyModel).sort()).toEqual(["echo", "ollama"]);
+  });
+
+  it("turns caller keys on when the example config's commented auth section is uncommented", () => {
+    const example = readFileSync(join(import.meta.dirname, "../../modelgate.example.yaml"), "utf8");
+    const lines = example.split("\n");
+    const start = lines.indexOf("# auth:");
+    expect(start).toBeGreaterThan(0);
+    const block = lines.slice(start).filter((line) => line.startsWith("# ")).map((line) => line.slice(2));
+    const config = parseConfig(`${lines.slice(0, start).join("\n")}\n${block.join("\n")}\n`, "example.yaml", {});
+    expect(loadConfig(join(import.meta.dirname, "../../modelgate.example.yaml"), {}).auth).toBeUndefined();
+    expect(config.auth?.enabled).toBe(true);
+    expect(config.auth?.keys).toHaveLength(1);
+    // The example key the comment names, so a curl with it works as soon as the section is uncommented.
+    expect(config.auth?.keys[0].sha256).toBe(hashCallerKey("mgk_example-only-replace-me"));
+    expect(config.auth?.keys[0].policy).toMatchObject({ aliases: ["chat", "echo"], requestsPerMinute: 60, redactPii: false });
   });
 
   it("serves only configured deployments unless a provider allows any model, and bounds the ad-hoc ones", () => {

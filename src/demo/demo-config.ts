@@ -3,7 +3,8 @@
  * no keys and no network. Prices are the built-in table's; breaker timings are short so the demo can show
  * a breaker opening and recovering in a few seconds.
  */
-import { configSchema, type GatewayConfig } from "../config/schema.js";
+import { hashCallerKey } from "../callers/caller-key.js";
+import { authSchema, configSchema, type AuthConfig, type GatewayConfig } from "../config/schema.js";
 import type { Simulator } from "../simulator/index.js";
 
 export function createDemoConfig(simulator: Simulator): GatewayConfig {
@@ -43,5 +44,15 @@ export function createDemoConfig(simulator: Simulator): GatewayConfig {
       breaker: { consecutiveFailures: 3, minimumRequests: 5, openMs: 1_500, maxOpenMs: 10_000, windowMs: 10_000 },
       retry: { maxAttempts: 4, maxRetriesPerDeployment: 0, baseDelayMs: 20, maxDelayMs: 200 },
     },
+  });
+}
+
+/**
+ * The `auth` section of the demo's second gateway: one static key, listed by its SHA-256 as in
+ * modelgate.example.yaml, allowed the `chat` alias only.
+ */
+export function createDemoAuth(key: string): AuthConfig {
+  return authSchema.parse({
+    keys: [{ id: "demo-team", sha256: hashCallerKey(key), policy: { aliases: ["chat"], requestsPerMinute: 60, metadata: { team: "demo" } } }],
   });
 }

@@ -2,16 +2,24 @@
  * `npm run demo`: a tour of modelgate with no keys, no Redis and no network. It starts the four vendor
  * simulators and the gateway on loopback, then walks through a unary call, a streamed call, cost routing,
  * latency routing, an outage with fallback and a breaker that opens and recovers, and a canary split,
- * and prints what happened as a table. Exits non-zero if any step did not behave as described.
+ * then caller keys: the gateway above has no `auth` section and takes calls without a key, and a second
+ * gateway with one refuses them (UNAUTHENTICATED) and answers the same call with a key. It prints what
+ * happened as a table. Exits non-zero if any step did not behave as described.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "pino";
 import { BreakerState } from "../../gen/modelgate/v1/models_pb.js";
+import { generateCallerKey } from "../callers/caller-key.js";
+import { createCallerGateFromConfig } from "../callers/create-caller-gate.js";
+import type { GatewayConfig } from "../config/schema.js";
+import type { CompletionEngine } from "../gateway/types.js";
 import { createLogger } from "../observability/logger.js";
 import { createGatewayEngine } from "../routing/create-gateway-engine.js";
 import { createGatewayServer } from "../server/create-server.js";
 import { startSimulator } from "../simulator/index.js";
 import { createDemoClient, userMessage, type GatewayClient } from "./demo-client.js";
-import { createDemoConfig } from "./demo-config.js";
+import { createDemoAuth, createDemoConfig } from "./demo-config.js";
 
 interface Row {
   step: string;
@@ -43,6 +51,41 @@ function formatCounts(counts: Map<string, number>): string {
 async function breakerState(client: GatewayClient, deployment: string): Promise<BreakerState> {
   const { stats } = await client.getDeploymentStats({ deployments: [deployment] });
   return stats[0]?.breakerState ?? BreakerState.UNSPECIFIED;
+}
+
+/** "UNAUTHENTICATED", as gRPC spells it (connect-es's enum says "Unauthenticated"). */
+function grpcCodeName(code: Code): string {
+  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** A second gateway over the same engine, with `auth` on: refused without a key, answered with one. */
+async function showCallerKeys(config: GatewayConfig, engine: CompletionEngine, logger: Logger): Promise<void> {
+  const key = generateCallerKey();
+  const auth = createDemoAuth(key);
+  const callers = await createCallerGateFromConfig({ auth: () => auth, logger });
+  const secured = await createGatewayServer({ config: { ...config, auth }, engine, logger, callers });
+  try {
+    const client = createDemoClient(secured.url);
+    const request = { model: "chat", messages: [userMessage("Who is calling?")] };
+    const refused = await client.complete(request).then(
+      () => undefined,
+      (error: unknown) => ConnectError.from(error),
+    );
+    record(
+      "auth on: no key",
+      refused?.code === Code.Unauthenticated,
+      refused === undefined ? "answered without a key" : `second gateway, \`auth\` with one key: ${grpcCodeName(refused.code)} "${refused.rawMessage}"`,
+    );
+    const accepted = await client.complete(request, { headers: { authorization: `Bearer ${key}` } });
+    record(
+      "auth on: with key",
+      accepted.text.length > 0,
+      `the same call with authorization: Bearer mgk_… (the gateway holds only its SHA-256): served by ${accepted.route?.deployment}`,
+    );
+  } finally {
+    await secured.close(0);
+    await callers.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -126,6 +169,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200; i += 1) canaryServed.push(await servedBy(client, "canary"));
     const canaryShare = canaryServed.filter((name) => name === "claude-haiku").length / canaryServed.length;
     record("canary split", canaryShare > 0.03 && canaryShare < 0.2, `200 requests: ${formatCounts(count(canaryServed))} (target 90/10)`);
+
+    // 7. Caller keys. This gateway has no `auth` section: anyone who reaches the port may call.
+    const anonymous = await servedBy(client, "chat");
+    record("auth off: no key", anonymous !== "?", `no \`auth\` section: a call without a key is served by ${anonymous}`);
+    await showCallerKeys(config, engine, logger);
   } finally {
     await server.close(0);
     await engine.close();

@@ -2,8 +2,10 @@
  * The playground page, bundled for the browser by src/server/pages/page-assets.ts. It talks to the gateway that
  * served it, over Connect (connect-web, same origin): ListModels fills the model picker, StreamComplete
  * streams the answer, and the final event's route record, usage and cost are shown as they arrive.
+ * When the gateway checks caller keys, the key typed into the header goes with every call as
+ * `authorization: Bearer <key>`; it is kept for the tab's session only (sessionStorage), like the dashboard's.
  */
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { FinishReason } from "../../../gen/modelgate/v1/completion_pb.js";
@@ -15,7 +17,21 @@ import type { StreamFinish } from "../../../gen/modelgate/v1/stream_pb.js";
 import { byId, element, fillDefinitions } from "./dom.js";
 import { attemptRows, formatMicroUsd, strategyName, usageRows } from "./format.js";
 
-const client = createClient(GatewayService, createConnectTransport({ baseUrl: window.location.origin }));
+const KEY_STORAGE = "modelgate-playground-key";
+
+function callerKey(): string | undefined {
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  return key === null || key === "" ? undefined : key;
+}
+
+/** Sends the caller key the person gave, if any (the gateway may check keys: src/callers/). */
+const sendCallerKey: Interceptor = (next) => (request) => {
+  const key = callerKey();
+  if (key !== undefined) request.header.set("authorization", `Bearer ${key}`);
+  return next(request);
+};
+
+const client = createClient(GatewayService, createConnectTransport({ baseUrl: window.location.origin, interceptors: [sendCallerKey] }));
 
 const ui = {
   connection: byId("connection", HTMLParagraphElement),
@@ -35,6 +51,9 @@ const ui = {
   attempts: byId("attempts", HTMLTableElement),
   usage: byId("usage", HTMLElement),
   toolCalls: byId("tool-calls", HTMLUListElement),
+  keyForm: byId("key-form", HTMLFormElement),
+  key: byId("key", HTMLInputElement),
+  keyState: byId("key-state", HTMLSpanElement),
 };
 
 let running: AbortController | undefined;
@@ -175,11 +194,22 @@ async function loadModels(): Promise<void> {
       group("Aliases", aliases.map((alias) => option(alias.name, `${alias.name} (${strategyName(alias.strategy)})`))),
       group("Deployments", deployments.map((deployment) => option(deployment.name, `${deployment.name} (${deployment.provider}/${deployment.vendorModel})`))),
     );
+    delete ui.connection.dataset.needsKey;
     ui.connection.textContent = `${aliases.length} aliases, ${deployments.length} deployments`;
     ui.send.disabled = false;
   } catch (error) {
-    ui.connection.textContent = `could not list models: ${ConnectError.from(error).message}`;
+    const connectError = ConnectError.from(error);
+    const needsKey = connectError.code === Code.Unauthenticated || connectError.code === Code.PermissionDenied;
+    ui.connection.dataset.needsKey = String(needsKey);
+    ui.connection.textContent = `could not list models: ${connectError.message}${needsKey ? " (enter a caller key)" : ""}`;
+    if (needsKey) ui.key.focus();
   }
+}
+
+function showKeyState(): void {
+  const set = callerKey() !== undefined;
+  ui.keyState.dataset.set = String(set);
+  ui.keyState.textContent = set ? "key set for this tab" : "no key";
 }
 
 ui.form.addEventListener("submit", (event) => {
@@ -187,5 +217,18 @@ ui.form.addEventListener("submit", (event) => {
   void send(ui.model.value, ui.prompt.value);
 });
 ui.stop.addEventListener("click", () => running?.abort());
+// An empty key forgets the one in use; either way the models are listed again with what is now sent.
+ui.keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = ui.key.value.trim();
+  if (key === "") sessionStorage.removeItem(KEY_STORAGE);
+  else sessionStorage.setItem(KEY_STORAGE, key);
+  ui.key.value = "";
+  showKeyState();
+  ui.connection.textContent = "loading models…";
+  delete ui.connection.dataset.needsKey;
+  void loadModels();
+});
 setStatus("idle");
+showKeyState();
 void loadModels();

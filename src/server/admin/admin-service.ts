@@ -42,6 +42,7 @@ function toPolicy(policy: CallerKeyPolicy | undefined): KeyPolicy {
     dailyBudgetUsd: policy?.dailyBudgetUsd,
     monthlyBudgetUsd: policy?.monthlyBudgetUsd,
     maxConcurrentStreams: policy?.maxConcurrentStreams,
+    redactPii: policy?.redactPii,
     metadata: { team: policy?.team || undefined, service: policy?.service || undefined, environment: policy?.environment || undefined },
   });
   if (!parsed.success) throw new ConnectError(`invalid policy: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`, Code.InvalidArgument);
@@ -60,6 +61,7 @@ function toCallerKey(record: KeyRecord): CallerKey {
       dailyBudgetUsd: policy.dailyBudgetUsd,
       monthlyBudgetUsd: policy.monthlyBudgetUsd,
       maxConcurrentStreams: policy.maxConcurrentStreams,
+      redactPii: policy.redactPii,
       team: policy.metadata?.team ?? "",
       service: policy.metadata?.service ?? "",
       environment: policy.metadata?.environment ?? "",

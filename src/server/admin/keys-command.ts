@@ -9,7 +9,7 @@ import { AdminService, type CallerKey } from "../../../gen/modelgate/v1/admin_se
 
 export const keysUsage = `usage:
   modelgate keys create [--name NAME] [--aliases a,b] [--rpm N] [--tpm N] [--daily-usd X] [--monthly-usd X]
-                        [--streams N] [--team T] [--service S] [--environment E]
+                        [--streams N] [--redact-pii] [--team T] [--service S] [--environment E]
   modelgate keys list
   modelgate keys revoke KEY_ID
 options: --url URL (or $MODELGATE_URL), --admin-token TOKEN (or $MODELGATE_ADMIN_TOKEN)`;
@@ -18,6 +18,9 @@ interface Output {
   out(text: string): void;
   err(text: string): void;
 }
+
+/** Options that take no value: present means true. */
+const flags = new Set(["redact-pii"]);
 
 function parseOptions(argv: string[]): { options: Map<string, string>; positional: string[] } | string {
   const options = new Map<string, string>();
@@ -29,6 +32,11 @@ function parseOptions(argv: string[]): { options: Map<string, string>; positiona
       continue;
     }
     const [name, inline] = argument.slice(2).split("=", 2);
+    if (flags.has(name)) {
+      if (inline !== undefined) return `--${name} takes no value`;
+      options.set(name, "true");
+      continue;
+    }
     const value = inline ?? argv[++index];
     if (value === undefined) return `--${name} needs a value`;
     options.set(name, value);
@@ -45,6 +53,7 @@ function describe(key: CallerKey): string {
     policy?.dailyBudgetUsd === undefined ? "" : `daily=$${policy.dailyBudgetUsd}`,
     policy?.monthlyBudgetUsd === undefined ? "" : `monthly=$${policy.monthlyBudgetUsd}`,
     policy?.maxConcurrentStreams === undefined ? "" : `streams=${policy.maxConcurrentStreams}`,
+    policy?.redactPii === true ? "redact-pii" : "",
     policy?.team ? `team=${policy.team}` : "",
   ].filter(Boolean);
   const state = key.revokeTime !== "" ? `revoked ${key.revokeTime}` : key.fromConfig ? "config" : "active";
@@ -88,6 +97,7 @@ export async function runKeysCommand(argv: string[], env: NodeJS.ProcessEnv, out
             dailyBudgetUsd: numberOption(options, "daily-usd"),
             monthlyBudgetUsd: numberOption(options, "monthly-usd"),
             maxConcurrentStreams: numberOption(options, "streams"),
+            redactPii: options.has("redact-pii") ? true : undefined,
             team: options.get("team") ?? "",
             service: options.get("service") ?? "",
             environment: options.get("environment") ?? "",

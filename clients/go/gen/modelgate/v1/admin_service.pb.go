@@ -41,7 +41,10 @@ type CallerKeyPolicy struct {
 	// Optional. The service the key belongs to (recorded with every call).
 	Service string `protobuf:"bytes,8,opt,name=service,proto3" json:"service,omitempty"`
 	// Optional. The environment the key is for (recorded with every call).
-	Environment   string `protobuf:"bytes,9,opt,name=environment,proto3" json:"environment,omitempty"`
+	Environment string `protobuf:"bytes,9,opt,name=environment,proto3" json:"environment,omitempty"`
+	// Optional. When true, e-mail addresses, phone, card and IBAN numbers and US social security numbers in
+	// the key's requests are replaced with typed placeholders before any vendor sees them; absent: off.
+	RedactPii     *bool `protobuf:"varint,10,opt,name=redact_pii,json=redactPii,proto3,oneof" json:"redact_pii,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -137,6 +140,13 @@ func (x *CallerKeyPolicy) GetEnvironment() string {
 		return x.Environment
 	}
 	return ""
+}
+
+func (x *CallerKeyPolicy) GetRedactPii() bool {
+	if x != nil && x.RedactPii != nil {
+		return *x.RedactPii
+	}
+	return false
 }
 
 // CallerKey describes a caller key, never the key itself.
@@ -519,7 +529,7 @@ var File_modelgate_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_modelgate_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	" modelgate/v1/admin_service.proto\x12\fmodelgate.v1\"\xf3\x03\n" +
+	" modelgate/v1/admin_service.proto\x12\fmodelgate.v1\"\xa6\x04\n" +
 	"\x0fCallerKeyPolicy\x12\x18\n" +
 	"\aaliases\x18\x01 \x03(\tR\aaliases\x123\n" +
 	"\x13requests_per_minute\x18\x02 \x01(\rH\x00R\x11requestsPerMinute\x88\x01\x01\x12/\n" +
@@ -529,12 +539,16 @@ const file_modelgate_v1_admin_service_proto_rawDesc = "" +
 	"\x16max_concurrent_streams\x18\x06 \x01(\rH\x04R\x14maxConcurrentStreams\x88\x01\x01\x12\x12\n" +
 	"\x04team\x18\a \x01(\tR\x04team\x12\x18\n" +
 	"\aservice\x18\b \x01(\tR\aservice\x12 \n" +
-	"\venvironment\x18\t \x01(\tR\venvironmentB\x16\n" +
+	"\venvironment\x18\t \x01(\tR\venvironment\x12\"\n" +
+	"\n" +
+	"redact_pii\x18\n" +
+	" \x01(\bH\x05R\tredactPii\x88\x01\x01B\x16\n" +
 	"\x14_requests_per_minuteB\x14\n" +
 	"\x12_tokens_per_minuteB\x13\n" +
 	"\x11_daily_budget_usdB\x15\n" +
 	"\x13_monthly_budget_usdB\x19\n" +
-	"\x17_max_concurrent_streams\"\xc9\x01\n" +
+	"\x17_max_concurrent_streamsB\r\n" +
+	"\v_redact_pii\"\xc9\x01\n" +
 	"\tCallerKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x125\n" +

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n modelgate/v1/admin_service.proto\x12\x0cmodelgate.v1\"\xf3\x03\n\x0f\x43\x61llerKeyPolicy\x12\x18\n\x07\x61liases\x18\x01 \x03(\tR\x07\x61liases\x12\x33\n\x13requests_per_minute\x18\x02 \x01(\rH\x00R\x11requestsPerMinute\x88\x01\x01\x12/\n\x11tokens_per_minute\x18\x03 \x01(\x04H\x01R\x0ftokensPerMinute\x88\x01\x01\x12-\n\x10\x64\x61ily_budget_usd\x18\x04 \x01(\x01H\x02R\x0e\x64\x61ilyBudgetUsd\x88\x01\x01\x12\x31\n\x12monthly_budget_usd\x18\x05 \x01(\x01H\x03R\x10monthlyBudgetUsd\x88\x01\x01\x12\x39\n\x16max_concurrent_streams\x18\x06 \x01(\rH\x04R\x14maxConcurrentStreams\x88\x01\x01\x12\x12\n\x04team\x18\x07 \x01(\tR\x04team\x12\x18\n\x07service\x18\x08 \x01(\tR\x07service\x12 \n\x0b\x65nvironment\x18\t \x01(\tR\x0b\x65nvironmentB\x16\n\x14_requests_per_minuteB\x14\n\x12_tokens_per_minuteB\x13\n\x11_daily_budget_usdB\x15\n\x13_monthly_budget_usdB\x19\n\x17_max_concurrent_streams\"\xc9\x01\n\tCallerKey\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x35\n\x06policy\x18\x03 \x01(\x0b\x32\x1d.modelgate.v1.CallerKeyPolicyR\x06policy\x12\x1f\n\x0b\x63reate_time\x18\x04 \x01(\tR\ncreateTime\x12\x1f\n\x0brevoke_time\x18\x05 \x01(\tR\nrevokeTime\x12\x1f\n\x0b\x66rom_config\x18\x06 \x01(\x08R\nfromConfig\"]\n\x10\x43reateKeyRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x35\n\x06policy\x18\x02 \x01(\x0b\x32\x1d.modelgate.v1.CallerKeyPolicyR\x06policy\"]\n\x11\x43reateKeyResponse\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x36\n\ncaller_key\x18\x02 \x01(\x0b\x32\x17.modelgate.v1.CallerKeyR\tcallerKey\"\x11\n\x0fListKeysRequest\"L\n\x10ListKeysResponse\x12\x38\n\x0b\x63\x61ller_keys\x18\x01 \x03(\x0b\x32\x17.modelgate.v1.CallerKeyR\ncallerKeys\"\"\n\x10RevokeKeyRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x11RevokeKeyResponse\x12\x36\n\ncaller_key\x18\x01 \x01(\x0b\x32\x17.modelgate.v1.CallerKeyR\tcallerKey2\xf5\x01\n\x0c\x41\x64minService\x12L\n\tCreateKey\x12\x1e.modelgate.v1.CreateKeyRequest\x1a\x1f.modelgate.v1.CreateKeyResponse\x12I\n\x08ListKeys\x12\x1d.modelgate.v1.ListKeysRequest\x1a\x1e.modelgate.v1.ListKeysResponse\x12L\n\tRevokeKey\x12\x1e.modelgate.v1.RevokeKeyRequest\x1a\x1f.modelgate.v1.RevokeKeyResponseB\xbe\x01\n\x10\x63om.modelgate.v1B\x11\x41\x64minServiceProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\x0cModelgate.V1\xca\x02\x0cModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n modelgate/v1/admin_service.proto\x12\x0cmodelgate.v1\"\xa6\x04\n\x0f\x43\x61llerKeyPolicy\x12\x18\n\x07\x61liases\x18\x01 \x03(\tR\x07\x61liases\x12\x33\n\x13requests_per_minute\x18\x02 \x01(\rH\x00R\x11requestsPerMinute\x88\x01\x01\x12/\n\x11tokens_per_minute\x18\x03 \x01(\x04H\x01R\x0ftokensPerMinute\x88\x01\x01\x12-\n\x10\x64\x61ily_budget_usd\x18\x04 \x01(\x01H\x02R\x0e\x64\x61ilyBudgetUsd\x88\x01\x01\x12\x31\n\x12monthly_budget_usd\x18\x05 \x01(\x01H\x03R\x10monthlyBudgetUsd\x88\x01\x01\x12\x39\n\x16max_concurrent_streams\x18\x06 \x01(\rH\x04R\x14maxConcurrentStreams\x88\x01\x01\x12\x12\n\x04team\x18\x07 \x01(\tR\x04team\x12\x18\n\x07service\x18\x08 \x01(\tR\x07service\x12 \n\x0b\x65nvironment\x18\t \x01(\tR\x0b\x65nvironment\x12\"\n\nredact_pii\x18\n \x01(\x08H\x05R\tredactPii\x88\x01\x01\x42\x16\n\x14_requests_per_minuteB\x14\n\x12_tokens_per_minuteB\x13\n\x11_daily_budget_usdB\x15\n\x13_monthly_budget_usdB\x19\n\x17_max_concurrent_streamsB\r\n\x0b_redact_pii\"\xc9\x01\n\tCallerKey\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x35\n\x06policy\x18\x03 \x01(\x0b\x32\x1d.modelgate.v1.CallerKeyPolicyR\x06policy\x12\x1f\n\x0b\x63reate_time\x18\x04 \x01(\tR\ncreateTime\x12\x1f\n\x0brevoke_time\x18\x05 \x01(\tR\nrevokeTime\x12\x1f\n\x0b\x66rom_config\x18\x06 \x01(\x08R\nfromConfig\"]\n\x10\x43reateKeyRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x35\n\x06policy\x18\x02 \x01(\x0b\x32\x1d.modelgate.v1.CallerKeyPolicyR\x06policy\"]\n\x11\x43reateKeyResponse\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x36\n\ncaller_key\x18\x02 \x01(\x0b\x32\x17.modelgate.v1.CallerKeyR\tcallerKey\"\x11\n\x0fListKeysRequest\"L\n\x10ListKeysResponse\x12\x38\n\x0b\x63\x61ller_keys\x18\x01 \x03(\x0b\x32\x17.modelgate.v1.CallerKeyR\ncallerKeys\"\"\n\x10RevokeKeyRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x11RevokeKeyResponse\x12\x36\n\ncaller_key\x18\x01 \x01(\x0b\x32\x17.modelgate.v1.CallerKeyR\tcallerKey2\xf5\x01\n\x0c\x41\x64minService\x12L\n\tCreateKey\x12\x1e.modelgate.v1.CreateKeyRequest\x1a\x1f.modelgate.v1.CreateKeyResponse\x12I\n\x08ListKeys\x12\x1d.modelgate.v1.ListKeysRequest\x1a\x1e.modelgate.v1.ListKeysResponse\x12L\n\tRevokeKey\x12\x1e.modelgate.v1.RevokeKeyRequest\x1a\x1f.modelgate.v1.RevokeKeyResponseB\xbe\x01\n\x10\x63om.modelgate.v1B\x11\x41\x64minServiceProtoP\x01ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\xa2\x02\x03MXX\xaa\x02\x0cModelgate.V1\xca\x02\x0cModelgate\\V1\xe2\x02\x18Modelgate\\V1\\GPBMetadata\xea\x02\rModelgate::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,21 +33,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020com.modelgate.v1B\021AdminServiceProtoP\001ZFgithub.com/modelgate/modelgate/clients/go/gen/modelgate/v1;modelgatev1\242\002\003MXX\252\002\014Modelgate.V1\312\002\014Modelgate\\V1\342\002\030Modelgate\\V1\\GPBMetadata\352\002\rModelgate::V1'
   _globals['_CALLERKEYPOLICY']._serialized_start=51
-  _globals['_CALLERKEYPOLICY']._serialized_end=550
-  _globals['_CALLERKEY']._serialized_start=553
-  _globals['_CALLERKEY']._serialized_end=754
-  _globals['_CREATEKEYREQUEST']._serialized_start=756
-  _globals['_CREATEKEYREQUEST']._serialized_end=849
-  _globals['_CREATEKEYRESPONSE']._serialized_start=851
-  _globals['_CREATEKEYRESPONSE']._serialized_end=944
-  _globals['_LISTKEYSREQUEST']._serialized_start=946
-  _globals['_LISTKEYSREQUEST']._serialized_end=963
-  _globals['_LISTKEYSRESPONSE']._serialized_start=965
-  _globals['_LISTKEYSRESPONSE']._serialized_end=1041
-  _globals['_REVOKEKEYREQUEST']._serialized_start=1043
-  _globals['_REVOKEKEYREQUEST']._serialized_end=1077
-  _globals['_REVOKEKEYRESPONSE']._serialized_start=1079
-  _globals['_REVOKEKEYRESPONSE']._serialized_end=1154
-  _globals['_ADMINSERVICE']._serialized_start=1157
-  _globals['_ADMINSERVICE']._serialized_end=1402
+  _globals['_CALLERKEYPOLICY']._serialized_end=601
+  _globals['_CALLERKEY']._serialized_start=604
+  _globals['_CALLERKEY']._serialized_end=805
+  _globals['_CREATEKEYREQUEST']._serialized_start=807
+  _globals['_CREATEKEYREQUEST']._serialized_end=900
+  _globals['_CREATEKEYRESPONSE']._serialized_start=902
+  _globals['_CREATEKEYRESPONSE']._serialized_end=995
+  _globals['_LISTKEYSREQUEST']._serialized_start=997
+  _globals['_LISTKEYSREQUEST']._serialized_end=1014
+  _globals['_LISTKEYSRESPONSE']._serialized_start=1016
+  _globals['_LISTKEYSRESPONSE']._serialized_end=1092
+  _globals['_REVOKEKEYREQUEST']._serialized_start=1094
+  _globals['_REVOKEKEYREQUEST']._serialized_end=1128
+  _globals['_REVOKEKEYRESPONSE']._serialized_start=1130
+  _globals['_REVOKEKEYRESPONSE']._serialized_end=1205
+  _globals['_ADMINSERVICE']._serialized_start=1208
+  _globals['_ADMINSERVICE']._serialized_end=1453
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CallerKeyPolicy(_message.Message):
-    __slots__ = ("aliases", "requests_per_minute", "tokens_per_minute", "daily_budget_usd", "monthly_budget_usd", "max_concurrent_streams", "team", "service", "environment")
+    __slots__ = ("aliases", "requests_per_minute", "tokens_per_minute", "daily_budget_usd", "monthly_budget_usd", "max_concurrent_streams", "team", "service", "environment", "redact_pii")
     ALIASES_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     TOKENS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
@@ -17,6 +17,7 @@ class CallerKeyPolicy(_message.Message):
     TEAM_FIELD_NUMBER: _ClassVar[int]
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    REDACT_PII_FIELD_NUMBER: _ClassVar[int]
     aliases: _containers.RepeatedScalarFieldContainer[str]
     requests_per_minute: int
     tokens_per_minute: int
@@ -26,7 +27,8 @@ class CallerKeyPolicy(_message.Message):
     team: str
     service: str
     environment: str
-    def __init__(self, aliases: _Optional[_Iterable[str]] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ..., daily_budget_usd: _Optional[float] = ..., monthly_budget_usd: _Optional[float] = ..., max_concurrent_streams: _Optional[int] = ..., team: _Optional[str] = ..., service: _Optional[str] = ..., environment: _Optional[str] = ...) -> None: ...
+    redact_pii: bool
+    def __init__(self, aliases: _Optional[_Iterable[str]] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ..., daily_budget_usd: _Optional[float] = ..., monthly_budget_usd: _Optional[float] = ..., max_concurrent_streams: _Optional[int] = ..., team: _Optional[str] = ..., service: _Optional[str] = ..., environment: _Optional[str] = ..., redact_pii: _Optional[bool] = ...) -> None: ...
 
 class CallerKey(_message.Message):
     __slots__ = ("id", "name", "policy", "create_time", "revoke_time", "from_config")
