@@ -64,6 +64,11 @@ try {
   const current = await startGateway("modelgate", mock.port, directory, { nodeFlags });
   gateways.push(current);
   variants.push({ label: "current", target: pick(current, targetName) });
+  if (process.argv.includes("--request-ids")) {
+    // The memory gateway called with a fresh x-request-id per call: the idempotency claim without Redis.
+    const origin = `http://127.0.0.1:${current.port}`;
+    variants.push({ label: "ids", target: { name: targetName, gateway: "modelgate", protocol: "connect-json-http1", client: createConnectHttp1Client(origin, { requestIds: true }) } });
+  }
   if (baselineBundle !== "") {
     const baseline = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-baseline-")), {
       bundle: path.resolve(baselineBundle),
@@ -144,6 +149,7 @@ try {
     const cost = p50Over("redis", "current");
     process.stdout.write(`${targetName}+redis: p50 ${cost.toFixed(3)} ms over the memory lane (budget 0.3 ms): ${cost <= 0.3 ? "within" : "OVER"}\n`);
   }
+  if (latencies.has("ids")) process.stdout.write(`idempotency claim (memory): p50 ${p50Over("ids", "current").toFixed(3)} ms over calls without an id\n`);
   if (latencies.has("redis+ids")) process.stdout.write(`idempotency claim (Redis): p50 ${p50Over("redis+ids", "redis").toFixed(3)} ms over calls without an id\n`);
   if (latencies.has("auth")) process.stdout.write(`auth + limits: p50 ${p50Over("auth", "current").toFixed(3)} ms over no auth\n`);
   if (latencies.has("no-metrics")) process.stdout.write(`metrics: p50 ${p50Over("current", "no-metrics").toFixed(3)} ms over metrics off\n`);
