@@ -8,19 +8,14 @@
  * `npm run build`), and `bin/modelgate.mjs` calls `main()`.
  */
 import { pathToFileURL } from "node:url";
+import { composeEngine } from "./compose-engine.js";
 import { createLocalConfigAnnouncer } from "./config/config-announcer.js";
 import { createConfigReloader } from "./config/config-reloader.js";
 import { ConfigError, loadConfig, resolveConfigPath } from "./config/load-config.js";
 import type { GatewayConfig } from "./config/schema.js";
 import { aliasSplits } from "./dashboard/alias-splits.js";
-import { createFallbackLog, recordFallbacks } from "./dashboard/fallback-log.js";
 import { createHealthMonitor } from "./dashboard/health-monitor.js";
-import { createEngineHolder } from "./gateway/engine-holder.js";
-import { createReplayLayer } from "./replay/create-replay-layer.js";
 import { createLogger } from "./observability/logger.js";
-import { createTracingEngine } from "./observability/tracing-engine.js";
-import { policyOfCaller } from "./callers/caller-authenticator.js";
-import { createRedactingEngine } from "./redaction/redacting-engine.js";
 import { createAdminReloadRoute } from "./server/admin-reload-route.js";
 import { createHttpCallerAuthenticator } from "./server/authenticate-http-request.js";
 import { createGatewayServer, type GatewayServer } from "./server/create-server.js";
@@ -107,34 +102,21 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // Exporting traces loads the OpenTelemetry SDK; without `telemetry.otlp` only its API is loaded.
   const otlp = config.telemetry?.otlp;
   const tracing = otlp === undefined ? undefined : (await import("./observability/tracing-sdk.js")).startTracingSdk(otlp, logger);
-  const { createGatewayEngine } = await import("./routing/create-gateway-engine.js");
-  // One store for every engine a config reload builds, so breakers and stats survive reloads: Redis
-  // when the config names one (shared with the other replicas, which also hear of reloads through it).
+  // Breakers, routing inputs and stats: in Redis when the config names one (shared with the other
+  // replicas, which also hear of reloads through it), else in memory.
   const state = await createStateStore(config, logger);
-  const store = state.store;
   const announcer =
     state.redis === undefined || config.redis === undefined
       ? createLocalConfigAnnouncer()
       : (await import("./state/redis-config-announcer.js")).createRedisConfigAnnouncer({ commands: state.redis.commands, subscriber: state.redis.subscriber, keyPrefix: config.redis.keyPrefix, logger });
-  // No call outlives the longest deadline: a replaced engine is closed by then even if a call leaked.
-  const drainTimeoutMs = config.server.maxDeadlineMs + 10_000;
-  const engines = createEngineHolder(await createGatewayEngine(config, { logger, store }), { logger, drainTimeoutMs });
-  // Duplicate request ids, stream resumes and the exact cache: one layer around every engine (src/replay/).
-  // The dashboard's recent fallbacks are seen inside the replay layer: a replayed answer is not counted twice.
-  const fallbacks = createFallbackLog();
-  const replaying = await createReplayLayer({ engine: recordFallbacks(engines, fallbacks), config, current: () => reloader.current(), state, logger });
-  // A span per request, whichever edge it came through (the attempt loop adds one per upstream attempt).
-  // PII redaction, opt-in per alias or per caller policy, outside the replay layer so that runs, their
-  // fingerprints and the exact cache only see the redacted request (src/redaction/).
-  const redacting = createRedactingEngine(replaying, { config: () => reloader.current().redaction, callerRedacts: (caller) => policyOfCaller(caller)?.redactPii === true });
-  const engine = createTracingEngine(redacting, { providerKind: (name) => reloader.current().providers[name]?.kind });
+  const { engine, fallbacks, rebuild } = await composeEngine({ config, current: () => reloader.current(), state, logger });
   const reloader = createConfigReloader({
     path: parsed.configPath,
     env,
     initial: config,
     logger,
     announcer,
-    apply: async (next) => engines.swap(await createGatewayEngine(next, { logger, store })),
+    apply: rebuild,
   });
   const adminRoute = createAdminReloadRoute({
     token: () => reloader.current().server.admin.token,

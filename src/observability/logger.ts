@@ -66,9 +66,13 @@ export function createLogger(options: CreateLoggerOptions): Logger {
  * created with the root as prototype, so grandchildren inherit this `child` too.
  */
 function withRedactedChildBindings(logger: Logger): Logger {
-  const originalChild = logger.child;
-  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+  // Through `unknown` on purpose: pino's generic `child` signature makes TypeScript's check of `.call`
+  // depend on the order it meets the types (TS2684 in some programs), not on this code.
+  type Child = (this: Logger, bindings: Record<string, unknown>, options?: unknown) => Logger;
+  const originalChild = logger.child as unknown as Child;
+  const redactedChild: Child = function (this: Logger, bindings, childOptions) {
     return originalChild.call(this, asRecord(redactSecrets(bindings)), childOptions);
-  } as Logger["child"];
+  };
+  logger.child = redactedChild as unknown as Logger["child"];
   return logger;
 }
