@@ -19,7 +19,7 @@
  * p50 over `redis` is what the idempotency check costs.
  *
  * With `--auth`, a modelgate that requires a caller key (a static key with a rate, token and budget
- * policy, limits in memory) joins as `auth`, called with that key: what authentication and limits cost.
+ * policy; limits in memory, or in Redis with `--redis`) joins as `auth`, called with that key: what authentication and limits cost.
  * With `--no-metrics`, one with `server.metrics: false` joins as `no-metrics`: what the call records'
  * Prometheus counting costs (`current` minus it).
  *
@@ -36,7 +36,7 @@ import path from "node:path";
 import { argument } from "./lib/cli.js";
 import { createConnectHttp1Client } from "./lib/clients.js";
 import { closedLoop, sequential } from "./lib/load.js";
-import { pinSelf, stopProcess } from "./lib/processes.js";
+import { pinProcess, pinSelf, stopProcess } from "./lib/processes.js";
 import { startRedis, type RedisSetup } from "./lib/redis-servers.js";
 import { percentile, seededRandom, shuffle } from "./lib/stats.js";
 import { startFloor, startGateway, startMock, targetsFor, type Gateway, type Target } from "./lib/targets.js";
@@ -79,6 +79,8 @@ try {
   }
   if (process.argv.includes("--redis")) {
     redis = await startRedis();
+    // Beside the mock and the load generator, off the gateway's core, as a Redis on its own host would be.
+    pinProcess(redis.nodes[0].process.pid, 1);
     const shared = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-redis-")), {
       nodeFlags,
       redisUrl: redis.nodes[0].url,
@@ -98,6 +100,8 @@ try {
     const guarded = await startGateway("modelgate", mock.port, mkdtempSync(path.join(os.tmpdir(), "modelgate-one-at-a-time-auth-")), {
       nodeFlags,
       extraYaml: `auth:\n  keys:\n    - { id: bench, sha256: ${sha256}, policy: ${policy} }\n`,
+      // With --redis too, keys and limits live in that Redis: the limit check is then one round trip.
+      redisUrl: redis?.nodes[0].url,
       probeHeaders: { authorization: `Bearer ${key}` },
     });
     gateways.push(guarded);
@@ -151,7 +155,10 @@ try {
   }
   if (latencies.has("ids")) process.stdout.write(`idempotency claim (memory): p50 ${p50Over("ids", "current").toFixed(3)} ms over calls without an id\n`);
   if (latencies.has("redis+ids")) process.stdout.write(`idempotency claim (Redis): p50 ${p50Over("redis+ids", "redis").toFixed(3)} ms over calls without an id\n`);
-  if (latencies.has("auth")) process.stdout.write(`auth + limits: p50 ${p50Over("auth", "current").toFixed(3)} ms over no auth\n`);
+  if (latencies.has("auth")) {
+    const over = redis === undefined ? "current" : "redis";
+    process.stdout.write(`auth + limits${redis === undefined ? "" : " (in Redis)"}: p50 ${p50Over("auth", over).toFixed(3)} ms over no auth\n`);
+  }
   if (latencies.has("no-metrics")) process.stdout.write(`metrics: p50 ${p50Over("current", "no-metrics").toFixed(3)} ms over metrics off\n`);
   for (const { target } of variants) await target.client.close();
 } finally {

@@ -12,7 +12,12 @@ export const canPin = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 
 /** Pins this process (all its threads) to a core; a no-op without taskset. */
 export function pinSelf(core: number): void {
-  if (canPin) spawnSync("taskset", ["-a", "-cp", String(core), String(process.pid)], { stdio: "ignore" });
+  pinProcess(process.pid, core);
+}
+
+/** Pins a running process (all its threads) to a core; a no-op without taskset. */
+export function pinProcess(pid: number | undefined, core: number): void {
+  if (canPin && pid !== undefined) spawnSync("taskset", ["-a", "-cp", String(core), String(pid)], { stdio: "ignore" });
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; fine for a benchmark rig). */
