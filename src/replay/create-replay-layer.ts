@@ -33,6 +33,7 @@ export async function createReplayLayer(options: {
       maxEvents: replay.maxEvents,
       leaseMs: replay.leaseMs,
       logger,
+      availability: state.availability,
     });
   } else {
     log = createMemoryRunLog({ maxRuns: replay.maxRuns, maxEvents: replay.maxEvents });

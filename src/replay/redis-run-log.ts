@@ -20,6 +20,8 @@ import type { RedisClient } from "../state/redis-connection.js";
 import { GatewayError } from "../gateway/types.js";
 import { createMemoryRunLog } from "./memory-run-log.js";
 import { isTerminal, type ClaimOutcome, type RunEntry, type RunLog } from "./run-log.js";
+import { boundedCall } from "../state/bounded-call.js";
+import { isTimeout, type RedisAvailability } from "../state/redis-availability.js";
 
 const claimScript = `
 local fp = redis.call('HGET', KEYS[1], 'fp')
@@ -63,6 +65,8 @@ export interface RedisRunLogOptions {
   maxEvents: number;
   leaseMs: number;
   logger: Logger;
+  /** The process's one view of whether Redis answers (state/redis-availability.ts); while it is down, runs stay in memory at once. */
+  availability?: RedisAvailability;
 }
 
 export function createRedisRunLog(options: RedisRunLogOptions): RunLog {
@@ -92,11 +96,24 @@ export function createRedisRunLog(options: RedisRunLogOptions): RunLog {
     logger.warn({ err: error instanceof Error ? error.message : String(error) }, `Redis failed while ${what}: runs fall back to this replica's memory`);
   };
 
-  function bounded<T>(run: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
-      run().then(resolve, reject).finally(() => clearTimeout(timer));
-    });
+  /**
+   * `run` bounded by the command timeout, skipped while the process knows Redis to be down. A call a
+   * request waits on (`onPath`) reports its timeout to the shared availability; one in the background
+   * reports only connection errors (a slow background write holds no request).
+   */
+  function bounded<T>(run: () => Promise<T>, onPath = false): Promise<T> {
+    const availability = options.availability;
+    if (availability !== undefined && !availability.usable()) return Promise.reject(new Error("Redis is unreachable (another call found it so)"));
+    return boundedCall(run, commandTimeoutMs).then(
+      (value) => {
+        availability?.succeeded();
+        return value;
+      },
+      (error: unknown) => {
+        if (onPath || !isTimeout(error)) availability?.failed(error);
+        throw error;
+      },
+    );
   }
 
   const write = (key: string, position: number, entry: RunEntry, ttlMs: number, state: string): Promise<unknown> => {
@@ -176,7 +193,10 @@ export function createRedisRunLog(options: RedisRunLogOptions): RunLog {
       const k = keys(key);
       let outcome: ClaimOutcome;
       try {
-        outcome = (await bounded(() => redis.runClaim(k.meta, k.lease, k.events, k.readers, fingerprint, owner, Math.max(ttlMs, leaseMs), leaseMs, mode))) as ClaimOutcome;
+        outcome = (await bounded(
+          () => redis.runClaim(k.meta, k.lease, k.events, k.readers, fingerprint, owner, Math.max(ttlMs, leaseMs), leaseMs, mode),
+          true,
+        )) as ClaimOutcome;
       } catch (error) {
         failed(error, "claiming a run");
         return local.claim(key, fingerprint, mode, ttlMs);
@@ -221,7 +241,7 @@ export function createRedisRunLog(options: RedisRunLogOptions): RunLog {
     },
     async readersElsewhere(key) {
       try {
-        return Math.max(0, await bounded(() => redis.pttl(keys(key).readers)));
+        return Math.max(0, await bounded(() => redis.pttl(keys(key).readers), true));
       } catch (error) {
         failed(error, "looking for readers on other replicas");
         return 0;
