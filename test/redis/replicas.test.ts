@@ -117,9 +117,10 @@ describe.each([
   }, 30_000);
 
   it("latency routing on B reacts to a slowdown seen only through A", async () => {
-    // Enough samples that a slow first call (a cold connection) no longer weighs on the EWMA.
+    // Enough samples, and a wide enough gap, that a slow first call (a cold connection on a loaded
+    // machine) no longer decides the EWMA.
     simulator.program({ model: "x", behavior: { text: "x", firstTokenDelayMs: 5 } });
-    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 150 } });
+    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 300 } });
     for (let index = 0; index < 12; index++) {
       await ask(b, "x");
       await ask(b, "y");
@@ -129,8 +130,8 @@ describe.each([
 
     simulator.reset();
     simulator.setDefault({ text: "fine" });
-    simulator.program({ model: "x", behavior: { text: "x", firstTokenDelayMs: 400 } });
-    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 150 } });
+    simulator.program({ model: "x", behavior: { text: "x", firstTokenDelayMs: 600 } });
+    simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 300 } });
     for (let index = 0; index < 8; index++) await ask(a, "x");
     const slowedAt = Date.now();
     let servedBy: string | undefined;
