@@ -3,8 +3,15 @@
  * caller key carries the same hash tag (`{caller:<id>}`), so both scripts touch one Redis Cluster slot.
  * The algorithm is the one in `memory-caller-limiter.ts`.
  *
- * KEYS: [1] the window (a hash; fields "<bucket>:r" requests and "<bucket>:t" tokens), [2] today's spend
- * and [3] this month's (micro-USD strings), [4] the stream leases (a sorted set scored by lapse time).
+ * KEYS: [1] the window, a hash: fields "<bucket>:r" (requests) and "<bucket>:t" (tokens) per one-second
+ * bucket, their running sums "sum:r" and "sum:t", and "from", the oldest bucket the sums still hold;
+ * [2] today's spend and [3] this month's (micro-USD strings); [4] the stream leases (a sorted set
+ * scored by lapse time).
+ *
+ * The sums keep an admission O(1) whatever the traffic: buckets that slid out of the window are
+ * subtracted and deleted when the next call comes (one a second at most under steady traffic); only a
+ * refusal reads the window bucket by bucket, for its retry hint. Summing the whole hash on every call
+ * cost ~0.14 ms of Redis time with a full window (docs/shared-state.md).
  */
 import type { RedisClient } from "../state/redis-connection.js";
 
@@ -33,40 +40,41 @@ end
 local bucket = math.floor(now / width)
 if rpm > 0 or tpm > 0 then
   local oldest = bucket - count + 1
-  local fields = redis.call('HGETALL', KEYS[1])
-  local requests, used = 0, 0
-  local perBucket = {}
-  local order = {}
-  for i = 1, #fields, 2 do
-    local separator = string.find(fields[i], ':', 1, true)
-    local b = tonumber(string.sub(fields[i], 1, separator - 1))
-    if b < oldest then
-      redis.call('HDEL', KEYS[1], fields[i])
-    else
-      local value = tonumber(fields[i + 1])
-      if perBucket[b] == nil then perBucket[b] = {0, 0}; table.insert(order, b) end
-      if string.sub(fields[i], separator + 1) == 'r' then
-        requests = requests + value
-        perBucket[b][1] = perBucket[b][1] + value
-      else
-        used = used + value
-        perBucket[b][2] = perBucket[b][2] + value
-      end
-    end
+  local from = tonumber(redis.call('HGET', KEYS[1], 'from'))
+  if from == nil or oldest - from >= count then
+    redis.call('DEL', KEYS[1])
+    from = oldest
   end
-  table.sort(order)
-  local function retryAfter(index, total, amount, limit)
+  local sums = redis.call('HMGET', KEYS[1], 'sum:r', 'sum:t')
+  local requests, used = tonumber(sums[1] or '0'), tonumber(sums[2] or '0')
+  for b = from, oldest - 1 do
+    local gone = redis.call('HMGET', KEYS[1], b .. ':r', b .. ':t')
+    requests = requests - tonumber(gone[1] or '0')
+    used = used - tonumber(gone[2] or '0')
+    redis.call('HDEL', KEYS[1], b .. ':r', b .. ':t')
+  end
+  requests, used = math.max(0, requests), math.max(0, used)
+  local function retryAfter(suffix, total, amount, limit)
     local freed = 0
-    for _, b in ipairs(order) do
-      freed = freed + perBucket[b][index]
+    for b = oldest, bucket do
+      freed = freed + tonumber(redis.call('HGET', KEYS[1], b .. suffix) or '0')
       if total - freed + amount <= limit then return math.max(1, (b + count) * width - now) end
     end
     return count * width
   end
-  if rpm > 0 and requests + 1 > rpm then return {0, 'requests-per-minute', retryAfter(1, requests, 1, rpm)} end
-  if tpm > 0 and used + tokens > tpm then return {0, 'tokens-per-minute', retryAfter(2, used, tokens, tpm)} end
+  local refused
+  if rpm > 0 and requests + 1 > rpm then refused = {0, 'requests-per-minute', retryAfter(':r', requests, 1, rpm)}
+  elseif tpm > 0 and used + tokens > tpm then refused = {0, 'tokens-per-minute', retryAfter(':t', used, tokens, tpm)} end
+  if refused then
+    redis.call('HSET', KEYS[1], 'from', oldest, 'sum:r', requests, 'sum:t', used)
+    return refused
+  end
   redis.call('HINCRBY', KEYS[1], bucket .. ':r', 1)
-  if tpm > 0 then redis.call('HINCRBY', KEYS[1], bucket .. ':t', tokens) end
+  if tpm > 0 then
+    redis.call('HINCRBY', KEYS[1], bucket .. ':t', tokens)
+    used = used + tokens
+  end
+  redis.call('HSET', KEYS[1], 'from', oldest, 'sum:r', requests + 1, 'sum:t', used)
   redis.call('PEXPIRE', KEYS[1], (count + 1) * width)
 end
 if maxStreams > 0 and lease ~= '' then
@@ -85,9 +93,12 @@ const settle = `
 local delta = tonumber(ARGV[2])
 if delta ~= 0 then
   local field = ARGV[1] .. ':t'
-  if redis.call('HEXISTS', KEYS[1], field) == 1 then
-    local left = redis.call('HINCRBY', KEYS[1], field, delta)
-    if left < 0 then redis.call('HSET', KEYS[1], field, 0) end
+  local reserved = tonumber(redis.call('HGET', KEYS[1], field) or '-1')
+  if reserved >= 0 then
+    local settled = math.max(0, reserved + delta)
+    redis.call('HSET', KEYS[1], field, settled)
+    local sum = tonumber(redis.call('HGET', KEYS[1], 'sum:t') or '0')
+    redis.call('HSET', KEYS[1], 'sum:t', math.max(0, sum + settled - reserved))
   end
 end
 local cost = tonumber(ARGV[3])

@@ -101,13 +101,18 @@ export function createRedisCallerLimiter(options: RedisCallerLimiterOptions): Ca
       const cost = Math.max(0, Math.round(used.costMicroUsd ?? 0));
       if (delta === 0 && cost === 0 && ticket.streamLease === undefined) return;
       const at = now();
-      bounded(() =>
-        redis.mgCallerSettle(...keysOf(ticket.keyId, at), ticket.bucket, delta, cost, ticket.streamLease ?? "", 2 * DAY_MS, 32 * DAY_MS),
-      ).then(succeeded, (error: unknown) => {
-        // The lease lapses on its own at the call's deadline; the spend is counted only locally.
-        failed(error);
-        local.settle({ ...ticket, counted: "local" }, used);
-      });
+      // Sent once this turn of the event loop is over, so the call's answer goes out first.
+      new Promise((resolve) => setImmediate(resolve))
+        .then(() =>
+          bounded(() =>
+            redis.mgCallerSettle(...keysOf(ticket.keyId, at), ticket.bucket, delta, cost, ticket.streamLease ?? "", 2 * DAY_MS, 32 * DAY_MS),
+          ),
+        )
+        .then(succeeded, (error: unknown) => {
+          // The lease lapses on its own at the call's deadline; the spend is counted only locally.
+          failed(error);
+          local.settle({ ...ticket, counted: "local" }, used);
+        });
     },
     async close() {},
   };

@@ -79,6 +79,13 @@ export interface CallContext {
    * it, then the request span's once the engine's tracing started it (src/observability/tracing-engine.ts).
    */
   trace?: TraceContext;
+  /**
+   * Settles once the caller's limits admitted the call; rejects with their refusal. Checked while the
+   * call goes on, so its round trip overlaps the engine's own (a request id's claim): no vendor is
+   * called before it (src/routing/execute.ts) and no answer reaches the caller before it
+   * (src/server/interceptors/caller-limits-interceptor.ts). Absent when nothing limits the caller.
+   */
+  admitted?: Promise<void>;
 }
 
 export type AttemptOutcome = "succeeded" | "failed" | "interrupted" | "canceled";

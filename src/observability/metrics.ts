@@ -203,6 +203,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       }
       if (record.source !== "upstream") answerSources.inc({ source: record.source });
       if (record.status === "RESOURCE_EXHAUSTED" && record.attempts.length === 0) limitRejections.inc({ caller });
+      // A replay or a cache hit carries the route of the call that was billed: counted there already.
+      if (record.source !== "upstream") return;
       let unpricedCall = false;
       let previous: string | undefined;
       let previousReason: string | undefined;

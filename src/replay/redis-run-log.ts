@@ -116,9 +116,16 @@ export function createRedisRunLog(options: RedisRunLogOptions): RunLog {
     );
   }
 
+  /**
+   * Records an entry once the current turn of the event loop is over: the caller it was made for gets
+   * it first (this replica's readers read memory), and the encoding and the command cost it nothing.
+   * Immediates run in order, so a run's entries still reach Redis in order.
+   */
   const write = (key: string, position: number, entry: RunEntry, ttlMs: number, state: string): Promise<unknown> => {
     const k = keys(key);
-    return bounded(() => redis.runAppend(k.events, k.meta, k.lease, position, JSON.stringify(entry), maxEvents, ttlMs, k.channel, state));
+    return new Promise((resolve) => setImmediate(resolve)).then(() =>
+      bounded(() => redis.runAppend(k.events, k.meta, k.lease, position, JSON.stringify(entry), maxEvents, ttlMs, k.channel, state)),
+    );
   };
   const ttls = new Map<string, number>();
 

@@ -174,6 +174,8 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
   /** A stream's events: from the cache entry when the cache applies (its first caller runs it), else from the engine. */
   async function* streamSource(request: GatewayRequest, context: CallContext): AsyncGenerator<GatewayEvent, void, undefined> {
     const cache = cachePolicy("stream", request, context);
+    // A cache entry may be shared between callers: only an admitted call may start (and so end) its run.
+    if (cache !== undefined) await context.admitted;
     const outcome = cache === undefined ? undefined : await log.claim(cache.key, cache.key, "run", cache.ttlMs);
     if (cache === undefined || !readsCache(outcome)) {
       yield* engine.stream(request, context);
@@ -197,6 +199,8 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
 
   async function completeSource(request: GatewayRequest, context: CallContext): Promise<GatewayResult> {
     const cache = cachePolicy("complete", request, context);
+    // A cache entry may be shared between callers: only an admitted call may start (and so end) its run.
+    if (cache !== undefined) await context.admitted;
     const outcome = cache === undefined ? undefined : await log.claim(cache.key, cache.key, "run", cache.ttlMs);
     if (cache === undefined || !readsCache(outcome)) return engine.complete(request, context);
     if (outcome === "claimed") {

@@ -73,6 +73,8 @@ export async function* execute<E, R>(
   mode: ExecutionMode<E, R>,
 ): AsyncGenerator<E, R, undefined> {
   const plan = await preparePlan(runtime, request, context, mode.kind);
+  // The caller's limits, checked meanwhile by the edge: a refused call reaches no vendor.
+  if (context.admitted !== undefined) await context.admitted;
   const ledger = createAttemptLedger(runtime, request, context, plan);
   const queue = createAttemptQueue(runtime, request, context, plan);
   let shadow: ShadowHandle | undefined;

@@ -3,8 +3,10 @@
  * connection may only subscribe). Set up to fail fast, because ioredis's defaults wait: no offline
  * queue (a command sent while disconnected fails at once instead of queueing), a command timeout on
  * every command, no retry of a command whose connection dropped. Reconnecting is ioredis's own, in the
- * background, with a capped back-off. Commands issued in one tick go out as one pipeline
- * (`enableAutoPipelining`); with a cluster, one per node.
+ * background, with a capped back-off. Each command is written when issued: ioredis's
+ * `enableAutoPipelining` keeps one pipeline in flight per node and holds every later command until it
+ * is answered, so a request's one round trip would wait behind a background write's (two round trips;
+ * docs/shared-state.md).
  */
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
@@ -60,7 +62,7 @@ function nodeOptions(config: RedisConfig, url: string, forCommands: boolean): Re
     commandTimeout: forCommands ? config.commandTimeoutMs : undefined,
     maxRetriesPerRequest: forCommands ? 0 : null,
     enableOfflineQueue: !forCommands,
-    enableAutoPipelining: forCommands,
+    enableAutoPipelining: false,
     retryStrategy: reconnectDelayMs,
     lazyConnect: false,
   };
@@ -68,12 +70,12 @@ function nodeOptions(config: RedisConfig, url: string, forCommands: boolean): Re
 
 function connect(config: RedisConfig, forCommands: boolean): RedisClient {
   if (config.clusterNodes !== undefined) {
-    const { retryStrategy: _, enableOfflineQueue, enableAutoPipelining, ...redisOptions } = nodeOptions(config, config.clusterNodes[0], forCommands);
+    const { retryStrategy: _, enableOfflineQueue, ...redisOptions } = nodeOptions(config, config.clusterNodes[0], forCommands);
     const options: ClusterOptions = {
       redisOptions,
       // ioredis reads these two only at the cluster's top level.
       enableOfflineQueue,
-      enableAutoPipelining,
+      enableAutoPipelining: false,
       clusterRetryStrategy: reconnectDelayMs,
       slotsRefreshTimeout: config.connectTimeoutMs,
     };

@@ -13,8 +13,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedis, startRedisCluster, type RedisSetup } from "../../bench/lib/redis-servers.js";
+import { seededRandom } from "../../bench/lib/stats.js";
 import { Role } from "../../gen/modelgate/v1/content_pb.js";
 import { generateCallerKey, hashCallerKey, newKeyId } from "../../src/callers/caller-key.js";
+import { createMemoryCallerLimiter } from "../../src/callers/memory-caller-limiter.js";
 import { createRedisCallerLimiter } from "../../src/callers/redis-caller-limiter.js";
 import { createRedisKeyStore } from "../../src/callers/redis-key-store.js";
 import { createLogger } from "../../src/observability/logger.js";
@@ -109,6 +111,40 @@ describe.each([
     expect(answers.filter((answer) => answer.admitted)).toHaveLength(50);
     const refused = answers.find((answer) => !answer.admitted);
     expect(refused).toMatchObject({ admitted: false, limit: "requests-per-minute" });
+  });
+
+  it("gives the memory limiter's answers, retry hints included, over three minutes of calls and settlements", async () => {
+    let clock = Date.UTC(2026, 11, 7, 12, 0, 0, 500);
+    const now = () => clock;
+    const keyPrefix = `parity-${Math.random().toString(36).slice(2)}:`;
+    const shared = createRedisCallerLimiter({ commands: connections.commands, keyPrefix, commandTimeoutMs: 2_000, logger, now });
+    const local = createMemoryCallerLimiter({ now });
+    const policy = { requestsPerMinute: 12, tokensPerMinute: 400, metadata: {} };
+    const random = seededRandom(7);
+    const seen = { admitted: 0, rpm: 0, tpm: 0 };
+    for (let call = 0; call < 400; call++) {
+      // Steps from 10 ms to ~4 s, and now and then a gap longer than the window.
+      clock += call % 97 === 96 ? 75_000 : Math.floor(10 + random() * 4_000 * random());
+      const check = { keyId: "parity", policy, tokens: 1 + Math.floor(random() * 60), leaseUntil: clock + 60_000 };
+      const [fromRedis, fromMemory] = [await shared.admit(check), await local.admit(check)];
+      expect(fromRedis.admitted ? { admitted: true } : fromRedis, `call ${call}`).toEqual(fromMemory.admitted ? { admitted: true } : fromMemory);
+      if (!fromRedis.admitted || !fromMemory.admitted) {
+        seen[fromRedis.admitted ? "admitted" : fromRedis.limit === "requests-per-minute" ? "rpm" : "tpm"]++;
+        continue;
+      }
+      seen.admitted++;
+      if (random() < 0.7) {
+        const used = { tokens: Math.floor(random() * 80) };
+        shared.settle(fromRedis.ticket, used);
+        local.settle(fromMemory.ticket, used);
+        // The settlement is sent in the background: a read of the same slot after it waits for it.
+        await connections.commands.exists(`${keyPrefix}{caller:parity}:window`);
+      }
+    }
+    // The sequence exercised every branch: admissions, and refusals of both kinds.
+    expect(seen.admitted).toBeGreaterThan(50);
+    expect(seen.rpm).toBeGreaterThan(5);
+    expect(seen.tpm).toBeGreaterThan(5);
   });
 
   it("admits exactly 100 of 3 replicas × 200 concurrent calls on one key limited to 100 per minute", async () => {

@@ -12,9 +12,10 @@ import type { StreamCompleteRequest } from "../../../gen/modelgate/v1/stream_pb.
 import type { CallerGate } from "../../callers/caller-gate.js";
 import type { Settlement } from "../../callers/caller-limiter.js";
 import { GatewayError } from "../../gateway/gateway-error.js";
+import type { RequestScope } from "../../gateway/request-scope.js";
 import type { Usage } from "../../providers/spec.js";
 import { authenticatedCallerKey } from "./caller-key-context.js";
-import { observeCall, type AnyRequest } from "./observe-call.js";
+import { observeCall, type AnyNext, type AnyRequest, type AnyResponse } from "./observe-call.js";
 import { requestScopeKey } from "./request-scope-key.js";
 
 type CompletionMessage = CompleteRequest | StreamCompleteRequest;
@@ -52,25 +53,63 @@ async function takeMessage(request: AnyRequest): Promise<[CompletionMessage, Any
   throw new GatewayError("INVALID_REQUEST", "the request has no message");
 }
 
+/**
+ * `next`'s answer, held until `admitted` settles (a refusal replaces it), while the call runs meanwhile.
+ * A unary handler runs when called; a stream's runs when its first message is asked for, so that is
+ * asked for at once and handed on after the admission.
+ */
+async function answerAfter(admitted: Promise<void>, next: AnyNext, request: AnyRequest): Promise<AnyResponse> {
+  const answer = next(request);
+  if (!request.stream) {
+    answer.catch(() => {});
+    await admitted;
+    return answer;
+  }
+  const response = await answer;
+  if (!response.stream) return response;
+  const iterator = response.message[Symbol.asyncIterator]();
+  const first = iterator.next();
+  first.catch(() => {});
+  async function* admittedMessages() {
+    try {
+      await admitted;
+    } catch (error) {
+      void iterator.return?.();
+      throw error;
+    }
+    for (let step = await first; step.done !== true; step = await iterator.next()) yield step.value;
+  }
+  return { ...response, message: admittedMessages() };
+}
+
+/** What a call used, for its key's limits: nothing for an answer served again (a replay, a cache hit). */
+function settlementOf(scope: RequestScope | undefined, error: unknown): Settlement {
+  if (error instanceof GatewayError) return { tokens: usedTokens(error.failure?.usage), costMicroUsd: error.failure?.costMicroUsd };
+  const source = scope?.outcome.route?.source;
+  if (source !== undefined && source !== "upstream") return { tokens: 0, costMicroUsd: 0 };
+  return { tokens: usedTokens(scope?.outcome.usage), costMicroUsd: scope?.outcome.costMicroUsd };
+}
+
 export function callerLimitsInterceptor(gate: CallerGate): Interceptor {
   return (next) => async (request) => {
     const caller = request.contextValues.get(authenticatedCallerKey);
     if (caller === undefined || !completionMethods.has(request.method.name)) return next(request);
     const [message, forwarded] = await takeMessage(request);
     const scope = request.contextValues.get(requestScopeKey);
-    const pass = await gate.admit(caller, {
+    const admission = gate.admit(caller, {
       model: message.model,
       inputTokens: estimateInputTokens(message),
       maxOutputTokens: message.sampling?.maxOutputTokens,
       stream: request.stream,
       deadlineAt: scope?.deadlineAt ?? Date.now() + 600_000,
     });
-    return observeCall(next as never, forwarded, ({ error }) => {
-      const used: Settlement =
-        error instanceof GatewayError
-          ? { tokens: usedTokens(error.failure?.usage), costMicroUsd: error.failure?.costMicroUsd }
-          : { tokens: usedTokens(scope?.outcome.usage), costMicroUsd: scope?.outcome.costMicroUsd };
-      pass.settle(used);
+    const admitted = admission.then(() => undefined);
+    admitted.catch(() => {});
+    if (scope !== undefined) scope.admitted = admitted;
+    else await admitted;
+    return observeCall((call) => answerAfter(admitted, next as AnyNext, call), forwarded, ({ error }) => {
+      const used = settlementOf(scope, error);
+      admission.then((pass) => pass.settle(used), () => {});
       return error;
     }) as never;
   };
