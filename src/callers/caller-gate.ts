@@ -6,6 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { GatewayError } from "../gateway/gateway-error.js";
 import type { AuthenticatedCaller, CallerAuthenticator } from "./caller-authenticator.js";
+import type { CallOutcome } from "../gateway/request-scope.js";
+import type { Usage } from "../providers/spec.js";
 import { describeLimit, hasLimits, type CallerLimiter, type Settlement } from "./caller-limiter.js";
 
 /** What the gate needs to know about a call before it runs. */
@@ -35,6 +37,24 @@ export interface CallerGate {
 }
 
 const noPass: CallPass = { settle() {} };
+
+/** The tokens a call used, when the vendor said; undefined keeps the reservation. */
+export function usedTokens(usage: Usage | undefined): number | undefined {
+  if (usage === undefined || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined;
+  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+}
+
+/**
+ * What a finished call used, for its caller's limits, whichever edge served it: the failure's usage
+ * and cost, or the answer's; nothing for an answer served again (a replay, a cache hit), which was
+ * billed once already.
+ */
+export function settlementOf(outcome: CallOutcome, error: unknown): Settlement {
+  if (error instanceof GatewayError) return { tokens: usedTokens(error.failure?.usage), costMicroUsd: error.failure?.costMicroUsd };
+  const source = outcome.route?.source;
+  if (source !== undefined && source !== "upstream") return { tokens: 0, costMicroUsd: 0 };
+  return { tokens: usedTokens(outcome.usage), costMicroUsd: outcome.costMicroUsd };
+}
 
 export function createCallerGate(authenticator: CallerAuthenticator, limiter: CallerLimiter): CallerGate {
   return {

@@ -83,7 +83,7 @@ export interface CallContext {
    * Settles once the caller's limits admitted the call; rejects with their refusal. Checked while the
    * call goes on, so its round trip overlaps the engine's own (a request id's claim): no vendor is
    * called before it (src/routing/execute.ts) and no answer reaches the caller before it
-   * (src/server/interceptors/caller-limits-interceptor.ts). Absent when nothing limits the caller.
+   * (src/gateway/after-admission.ts, at every edge). Absent when nothing limits the caller.
    */
   admitted?: Promise<void>;
 }

@@ -3,7 +3,7 @@
  * 200 ms late (a loopback proxy that holds each reply), so round trips can be counted by the clock:
  * - a call with both a request id and limits waits one Redis round trip, not two (the limit check and
  *   the id's claim are sent together);
- * - duplicates of a request id bill the caller's budget and the cost metric once;
+ * - duplicates of a request id bill the caller's budget and the cost metric once, on both edges;
  * - a call refused by its limits reaches no vendor, unary or streamed.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -139,6 +139,23 @@ describe("caller limits and request ids through a Redis that answers 200 ms late
       expect(spendAfterAll - spendBefore).toBe(oneCallMicroUsd);
       expect(metricAfterAll - metricBefore).toBeCloseTo(metricAfterOne - metricBefore, 9);
       expect(metricAfterOne - metricBefore).toBeCloseTo(oneCallMicroUsd / 1_000_000, 9);
+
+      // The same through the OpenAI-compatible edge (its request id is the x-request-id header).
+      const chat = () =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${budgeted}`, "content-type": "application/json", "x-request-id": "billed-once-openai" },
+          body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hi" }] }),
+        }).then(async (response) => [response.status, response.headers.get("x-modelgate-source")] as const);
+      expect(await chat()).toEqual([200, "upstream"]);
+      const [spendAfterOpenAI] = await settled();
+      expect(spendAfterOpenAI - spendAfterAll).toBe(oneCallMicroUsd);
+      expect(await Promise.all([chat(), chat()])).toEqual([
+        [200, "idempotent-replay"],
+        [200, "idempotent-replay"],
+      ]);
+      const [spendAfterOpenAIDuplicates] = await settled();
+      expect(spendAfterOpenAIDuplicates).toBe(spendAfterOpenAI);
     } finally {
       reader.disconnect();
     }

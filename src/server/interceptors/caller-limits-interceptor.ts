@@ -9,11 +9,9 @@ import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import type { Interceptor } from "@connectrpc/connect";
 import type { CompleteRequest } from "../../../gen/modelgate/v1/completion_pb.js";
 import type { StreamCompleteRequest } from "../../../gen/modelgate/v1/stream_pb.js";
-import type { CallerGate } from "../../callers/caller-gate.js";
-import type { Settlement } from "../../callers/caller-limiter.js";
+import { settlementOf, type CallerGate } from "../../callers/caller-gate.js";
+import { answerAfterAdmission, eventsAfterAdmission } from "../../gateway/after-admission.js";
 import { GatewayError } from "../../gateway/gateway-error.js";
-import type { RequestScope } from "../../gateway/request-scope.js";
-import type { Usage } from "../../providers/spec.js";
 import { authenticatedCallerKey } from "./caller-key-context.js";
 import { observeCall, type AnyNext, type AnyRequest, type AnyResponse } from "./observe-call.js";
 import { requestScopeKey } from "./request-scope-key.js";
@@ -38,12 +36,6 @@ export function estimateInputTokens(message: CompletionMessage): number {
   return Math.ceil(characters / 4) + message.messages.length * PER_MESSAGE_TOKENS;
 }
 
-/** The tokens a call used, when the vendor said; undefined keeps the reservation. */
-export function usedTokens(usage: Usage | undefined): number | undefined {
-  if (usage === undefined || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined;
-  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
-}
-
 /** The one request message, and a request that hands it on (a server stream's input is an iterable). */
 async function takeMessage(request: AnyRequest): Promise<[CompletionMessage, AnyRequest]> {
   if (!request.stream) return [request.message as CompletionMessage, request];
@@ -53,41 +45,11 @@ async function takeMessage(request: AnyRequest): Promise<[CompletionMessage, Any
   throw new GatewayError("INVALID_REQUEST", "the request has no message");
 }
 
-/**
- * `next`'s answer, held until `admitted` settles (a refusal replaces it), while the call runs meanwhile.
- * A unary handler runs when called; a stream's runs when its first message is asked for, so that is
- * asked for at once and handed on after the admission.
- */
+/** `next`'s answer once `admitted`; the call starts at once (a stream's first message is asked for now). */
 async function answerAfter(admitted: Promise<void>, next: AnyNext, request: AnyRequest): Promise<AnyResponse> {
-  const answer = next(request);
-  if (!request.stream) {
-    answer.catch(() => {});
-    await admitted;
-    return answer;
-  }
-  const response = await answer;
-  if (!response.stream) return response;
-  const iterator = response.message[Symbol.asyncIterator]();
-  const first = iterator.next();
-  first.catch(() => {});
-  async function* admittedMessages() {
-    try {
-      await admitted;
-    } catch (error) {
-      void iterator.return?.();
-      throw error;
-    }
-    for (let step = await first; step.done !== true; step = await iterator.next()) yield step.value;
-  }
-  return { ...response, message: admittedMessages() };
-}
-
-/** What a call used, for its key's limits: nothing for an answer served again (a replay, a cache hit). */
-function settlementOf(scope: RequestScope | undefined, error: unknown): Settlement {
-  if (error instanceof GatewayError) return { tokens: usedTokens(error.failure?.usage), costMicroUsd: error.failure?.costMicroUsd };
-  const source = scope?.outcome.route?.source;
-  if (source !== undefined && source !== "upstream") return { tokens: 0, costMicroUsd: 0 };
-  return { tokens: usedTokens(scope?.outcome.usage), costMicroUsd: scope?.outcome.costMicroUsd };
+  if (!request.stream) return answerAfterAdmission(admitted, next(request));
+  const response = await next(request);
+  return response.stream ? { ...response, message: eventsAfterAdmission(admitted, response.message) } : response;
 }
 
 export function callerLimitsInterceptor(gate: CallerGate): Interceptor {
@@ -108,7 +70,7 @@ export function callerLimitsInterceptor(gate: CallerGate): Interceptor {
     if (scope !== undefined) scope.admitted = admitted;
     else await admitted;
     return observeCall((call) => answerAfter(admitted, next as AnyNext, call), forwarded, ({ error }) => {
-      const used = settlementOf(scope, error);
+      const used = settlementOf(scope?.outcome ?? {}, error);
       admission.then((pass) => pass.settle(used), () => {});
       return error;
     }) as never;

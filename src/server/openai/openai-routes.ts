@@ -24,10 +24,10 @@ import { createChunkEncoder, toChatCompletion, type CompletionIdentity } from ".
 import { allowAnonymous, type HttpAuthenticator } from "./http-authenticator.js";
 import { toOpenAIModels } from "./list-models.js";
 import { createCallRecorder, type CallRecorder } from "../../observability/call-recorder.js";
-import type { CallPass, CallToAdmit } from "../../callers/caller-gate.js";
-import type { Settlement } from "../../callers/caller-limiter.js";
+import { settlementOf, type CallPass, type CallToAdmit } from "../../callers/caller-gate.js";
 import type { Caller } from "../../gateway/request-scope.js";
-import { estimateInputTokens, usedTokens } from "../interceptors/caller-limits-interceptor.js";
+import { estimateInputTokens } from "../interceptors/caller-limits-interceptor.js";
+import { answerAfterAdmission, eventsAfterAdmission } from "../../gateway/after-admission.js";
 import { logOpenAICall } from "./log-openai-call.js";
 import { toOpenAIError } from "./openai-error.js";
 import { readJsonBody } from "./read-json-body.js";
@@ -52,7 +52,8 @@ export interface OpenAIRoutesOptions {
   authenticate?: HttpAuthenticator;
   /**
    * The caller's limits and budgets for a completion (the Connect edge's caller-limits interceptor does
-   * the same); the pass is settled once when the call ends. Unlimited when absent.
+   * the same), checked while the call goes on (`CallContext.admitted`); the pass is settled once when
+   * the call ends. Unlimited when absent.
    */
   admit?: (caller: Caller | undefined, call: CallToAdmit) => Promise<CallPass>;
   /** Where each finished call's record goes (the Connect edge's recorder); the log line alone by default. */
@@ -62,12 +63,6 @@ export interface OpenAIRoutesOptions {
 
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };
 const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
-
-/** What a call used, for its caller's limits: the usage it reported, or the failure's; tokens undefined when unknown. */
-function settlementOf(scope: RequestScope, failure: unknown): Settlement {
-  const usage = failure instanceof GatewayError ? failure.failure?.usage : scope.outcome.usage;
-  return { tokens: usedTokens(usage), costMicroUsd: failure instanceof GatewayError ? failure.failure?.costMicroUsd : scope.outcome.costMicroUsd };
-}
 
 export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
   const now = options.now ?? Date.now;
@@ -134,7 +129,7 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
     scope.trace = traceContextFromNodeHeaders(request.headers);
     const startedAt = now();
     let failure: unknown;
-    let pass: CallPass | undefined;
+    let admission: Promise<CallPass> | undefined;
     try {
       if (options.isDraining?.() === true || shutdown?.aborted === true) throw new GatewayError("SHUTTING_DOWN", "the gateway is shutting down");
       // The AUTH hook: the one place this edge authenticates (caller keys plug in through `authenticate`).
@@ -146,13 +141,19 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
         requestIdFromCaller,
       });
       scope.note({ model: call.request.model });
-      pass = await options.admit?.(scope.caller, {
+      admission = options.admit?.(scope.caller, {
         model: call.request.model,
         inputTokens: estimateInputTokens(call.contract),
         maxOutputTokens: call.request.sampling.maxOutputTokens,
         stream: call.stream,
         deadlineAt: scope.deadlineAt,
       });
+      if (admission !== undefined) {
+        // Checked while the call goes on, as on the Connect edge: the attempt loop waits for it before any
+        // vendor call, and the answer waits for it below.
+        scope.admitted = admission.then(() => undefined);
+        scope.admitted.catch(() => {});
+      }
       if (options.config.logPrompts) scope.logger().debug({ messages: call.request.messages, tools: call.request.tools }, "prompt");
       if (call.ignoredParams.length > 0) response.setHeader("x-modelgate-ignored-params", call.ignoredParams.join(", "));
       const identity: CompletionIdentity = { id: `chatcmpl-${requestId}`, created: Math.floor(scope.receivedAt / 1000), model: call.request.model };
@@ -165,13 +166,14 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
     } finally {
       scope.close();
       shutdown?.removeEventListener("abort", onShutdown);
-      pass?.settle(settlementOf(scope, failure));
+      const used = settlementOf(scope.outcome, failure);
+      admission?.then((pass) => pass.settle(used), () => {});
       logOpenAICall(options.logger, recorder, scope, { latencyMs: now() - startedAt, status: response.statusCode, error: failure });
     }
   }
 
   async function serveUnary(call: ChatCompletionCall, identity: CompletionIdentity, scope: RequestScope, response: NodeResponse): Promise<void> {
-    const result = await options.engine.complete(call.request, scope);
+    const result = await answerAfterAdmission(scope.admitted, options.engine.complete(call.request, scope));
     if (options.config.logPrompts) scope.logger().debug({ text: result.text, toolCalls: result.toolCalls }, "completion");
     scope.note({ usage: result.usage, costMicroUsd: result.costMicroUsd, route: result.route });
     setRouteHeaders(response, result.route, result.costMicroUsd);
@@ -187,7 +189,7 @@ export function createOpenAIRoutes(options: OpenAIRoutesOptions): ExtraRoutes {
       if (!body.write(`data: ${data}\n\n`)) await once(body, "drain", { signal: scope.signal });
     };
     let finished = false;
-    for await (const event of options.engine.stream(call.request, scope)) {
+    for await (const event of eventsAfterAdmission(scope.admitted, options.engine.stream(call.request, scope))) {
       if (event.type === "start") {
         scope.note({ deployment: event.deployment, provider: event.provider });
         response.setHeader("x-modelgate-deployment", event.deployment);
@@ -221,6 +223,7 @@ function timeoutOf(request: NodeRequest, config: Pick<ServerConfig, "defaultDead
 function setRouteHeaders(response: NodeResponse, route: RouteRecord, costMicroUsd: number | undefined): void {
   if (route.deployment !== undefined) response.setHeader("x-modelgate-deployment", route.deployment);
   response.setHeader("x-modelgate-attempts", String(route.attempts.length));
+  response.setHeader("x-modelgate-source", route.source ?? "upstream");
   if (costMicroUsd !== undefined) response.setHeader("x-modelgate-cost-micro-usd", String(costMicroUsd));
 }
 
