@@ -2,16 +2,16 @@
  * The engine a gateway process serves, as layers around the routing engine, outermost first:
  *
  *   traces (a span per request) → PII redaction → replay (duplicate request ids, resumes, exact cache)
- *   → fallback log (the dashboard's recent fallbacks) → engine holder (config reloads) → routing engine
+ *   → engine holder (config reloads) → routing engine
  *
  * Redaction sits outside the replay layer, so runs, their fingerprints and the cache only ever see the
- * redacted request; the fallback log sits inside it, so a replayed answer is not counted twice. Every
- * layer reads the serving config through `current`, so a reload reaches them all.
+ * redacted request. Every layer reads the serving config through `current`, so a reload reaches them
+ * all. The dashboard's recent fallbacks are made here and fed by the call recorder (from call records).
  */
 import type { Logger } from "pino";
 import { policyOfCaller } from "./callers/caller-authenticator.js";
 import type { GatewayConfig } from "./config/schema.js";
-import { createFallbackLog, recordFallbacks, type FallbackLog } from "./dashboard/fallback-log.js";
+import { createFallbackLog, type FallbackLog } from "./dashboard/fallback-log.js";
 import { createEngineHolder, type EngineHolder } from "./gateway/engine-holder.js";
 import type { CompletionEngine } from "./gateway/types.js";
 import { createTracingEngine } from "./observability/tracing-engine.js";
@@ -44,7 +44,7 @@ export async function composeEngine(options: {
   // No call outlives the longest deadline: a replaced engine is closed by then even if a call leaked.
   const engines = createEngineHolder(await build(config), { logger, drainTimeoutMs: config.server.maxDeadlineMs + 10_000 });
   const fallbacks = createFallbackLog();
-  const replaying = await createReplayLayer({ engine: recordFallbacks(engines, fallbacks), config, current, state, logger });
+  const replaying = await createReplayLayer({ engine: engines, config, current, state, logger });
   const redacting = createRedactingEngine(replaying, {
     config: () => current().redaction,
     callerRedacts: (caller) => policyOfCaller(caller)?.redactPii === true,

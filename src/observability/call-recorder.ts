@@ -1,8 +1,10 @@
 /**
  * Where call records go: one `call finished` line in the log (info), optionally one JSON line per call
- * appended to a file the operator names (`observability.recordsFile`), and the Prometheus metrics. Every
+ * appended to a file the operator names (`observability.recordsFile`), the Prometheus metrics and the
+ * dashboard's recent fallbacks. Every
  * edge hands its finished calls here, so each call is recorded exactly once, the same way.
  */
+import { recordFallbacksOf, type FallbackLog } from "../dashboard/fallback-log.js";
 import pino, { type Logger } from "pino";
 import type { CallRecord } from "./call-record.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -18,6 +20,8 @@ export interface CallRecorderOptions {
   metrics?: GatewayMetrics;
   /** Appends one JSON line per call; created with its directory when missing. */
   recordsFile?: string;
+  /** The dashboard's recent fallbacks, taken from each record's attempts. */
+  fallbacks?: FallbackLog;
 }
 
 export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
@@ -28,6 +32,7 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   return {
     record(record) {
       metrics?.observeCall(record);
+      if (options.fallbacks !== undefined) recordFallbacksOf(record, options.fallbacks);
       file?.info(record);
       if (logger.isLevelEnabled("info")) logger.info(record, "call finished");
     },

@@ -18,7 +18,8 @@ import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
 import { configSchema } from "../../src/config/schema.js";
 import { aliasSplits } from "../../src/dashboard/alias-splits.js";
 import { createDashboardRoute } from "../../src/dashboard/dashboard-route.js";
-import { createFallbackLog, recordFallbacks } from "../../src/dashboard/fallback-log.js";
+import { createFallbackLog } from "../../src/dashboard/fallback-log.js";
+import { createCallRecorder } from "../../src/observability/call-recorder.js";
 import { createHealthMonitor } from "../../src/dashboard/health-monitor.js";
 import type { CompletionEngine } from "../../src/gateway/types.js";
 import { createLogger } from "../../src/observability/logger.js";
@@ -69,9 +70,10 @@ describe.skipIf(maySkipWithoutChromium())("dashboard", () => {
     });
     const logger = createLogger({ level: config.server.logLevel });
     const fallbacks = createFallbackLog();
-    engine = recordFallbacks(await createGatewayEngine(config, { logger }), fallbacks);
+    engine = await createGatewayEngine(config, { logger });
     const healthMonitor = createHealthMonitor({ engine, aliases: () => aliasSplits(config), fallbacks, logger });
-    server = await createGatewayServer({ config, engine, logger, healthMonitor, extraRoutes: createDashboardRoute({ logger }) });
+    const recorder = createCallRecorder({ logger, fallbacks });
+    server = await createGatewayServer({ config, engine, logger, healthMonitor, recorder, extraRoutes: createDashboardRoute({ logger }) });
     browser = await launchChromium();
   }, 60_000);
 
