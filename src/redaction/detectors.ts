@@ -14,6 +14,8 @@
  * shape; bare digit runs without such a sign are left alone (order numbers, ids, amounts).
  */
 
+import { boundedReach, scanInWindows, WINDOW_END, type SafeEnd } from "./scan-in-windows.js";
+
 export const piiTypes = ["email", "phone", "card", "iban", "ssn"] as const;
 export type PiiType = (typeof piiTypes)[number];
 
@@ -62,8 +64,40 @@ export function passesIbanChecksum(iban: string): boolean {
   return remainder === 1;
 }
 
-/** Local part as people write it (apostrophes included), domain labels in any script (IDN). */
-const emailPattern = /(?<![\p{L}\p{N}_.%+'-])[\p{L}\p{N}_][\p{L}\p{N}._%+'-]{0,63}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}(?![\p{L}\p{N}_-]|\.[\p{L}\p{N}])/gu;
+/**
+ * Local part as people write it (apostrophes included), domain labels in any script (IDN). At most 127
+ * labels, as in DNS: the bound keeps how far one attempt reads finite (see `emailSafeEnd`).
+ */
+const emailPattern = /(?<![\p{L}\p{N}_.%+'-])[\p{L}\p{N}_][\p{L}\p{N}._%+'-]{0,63}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.){1,126}\p{L}{2,24}(?![\p{L}\p{N}_-]|\.[\p{L}\p{N}])/gu;
+
+/**
+ * How far an e-mail attempt reads, in UTF-16 code units (a code point may take two): the local part and
+ * `@` (129), 126 labels and their dots (126 × 127), the top-level label (48) and the lookahead (3).
+ */
+const EMAIL_REACH = 16_384;
+/** The local part and its `@`, in code units, plus one. */
+const EMAIL_LOCAL_REACH = 130;
+const letterOrDigit = /[\p{L}\p{N}]/u;
+
+/** Whether the code unit at `index` may belong to a domain: letter, digit, `.`, `-` (or half of a pair). */
+function mayBeInDomain(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code < 0x80) return (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a) || code === 0x2e || code === 0x2d;
+  return (code >= 0xd800 && code <= 0xdfff) || letterOrDigit.test(text[index] as string);
+}
+
+/**
+ * Where an e-mail attempt may start and read only `text[0, limit)`. Past its `@` (at most 129 code units
+ * from its start) an attempt reads domain characters and the one after them, so it stays before `limit`
+ * when it starts 130 before the run of domain characters that ends the window; a run longer than the
+ * reach leaves the fixed bound.
+ */
+function emailSafeEnd(text: string, limit: number): number {
+  const fixed = limit - EMAIL_REACH;
+  let runStart = limit;
+  while (runStart > fixed && runStart > 0 && mayBeInDomain(text, runStart - 1)) runStart -= 1;
+  return runStart > fixed ? Math.max(fixed, runStart - EMAIL_LOCAL_REACH) : fixed;
+}
 
 /** Digits with single spaces or dashes between them; the checks below decide. */
 const cardPattern = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
@@ -125,25 +159,77 @@ function isPhone(candidate: string, minDigits: number, maxDigits: number): boole
   return !/^(\d)\1+$/.test(digits.slice(2));
 }
 
-/** Every detected identifier of `types` in `text`, in order, none overlapping (earlier types win). */
-export function findPii(text: string, types: ReadonlySet<PiiType>): PiiSpan[] {
-  const found: PiiSpan[] = [];
-  const overlaps = (start: number, end: number): boolean => found.some((span) => start < span.end && end > span.start);
-  const add = (type: PiiType, start: number, end: number): void => {
-    if (!overlaps(start, end)) found.push({ type, start, end });
+/**
+ * How far an attempt of the other patterns reads from where it starts: the international phone pattern,
+ * the longest, reads 51 characters (a `+`, a 3-digit country code, `(0)`, five groups and the lookahead).
+ */
+const BOUNDED_REACH = 64;
+const boundedSafeEnd = boundedReach(BOUNDED_REACH);
+
+/** The kept spans in order, none overlapping; a new span is kept only when it overlaps none of them. */
+function createSpanList(): { spans: PiiSpan[]; add(span: PiiSpan): void } {
+  const spans: PiiSpan[] = [];
+  return {
+    spans,
+    add(span) {
+      // Kept spans do not overlap, so their ends are in order too: find the first that ends after `start`.
+      let low = 0;
+      let high = spans.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if ((spans[middle] as PiiSpan).end <= span.start) low = middle + 1;
+        else high = middle;
+      }
+      if (low < spans.length && (spans[low] as PiiSpan).start < span.end) return;
+      spans.splice(low, 0, span);
+    },
   };
-  if (types.has("email")) for (const match of text.matchAll(emailPattern)) add("email", match.index, match.index + match[0].length);
+}
+
+/**
+ * `findPii` in steps: yields after each window of `windowChars` characters of each pattern (see
+ * scan-in-windows.ts), where the caller may pause, and returns what `findPii` returns whatever the window
+ * size. Windows must be larger than the e-mail pattern's reach (16,384).
+ */
+export function* scanPii(text: string, types: ReadonlySet<PiiType>, windowChars: number): Generator<void, PiiSpan[], undefined> {
+  const found = createSpanList();
+  const add = (type: PiiType, start: number, end: number): void => found.add({ type, start, end });
+  const scan = (pattern: RegExp, safeEnd: SafeEnd = boundedSafeEnd) => scanInWindows(text, pattern, safeEnd, windowChars);
+  if (types.has("email")) {
+    for (const match of scan(emailPattern, emailSafeEnd)) {
+      if (match === WINDOW_END) yield;
+      else add("email", match.index, match.index + match[0].length);
+    }
+  }
   if (types.has("iban")) {
-    for (const match of text.matchAll(ibanStart)) {
+    for (const match of scan(ibanStart)) {
+      if (match === WINDOW_END) {
+        yield;
+        continue;
+      }
       const end = ibanAt(text, match.index, (match[1] as string).toUpperCase());
       if (end !== undefined) add("iban", match.index, end);
     }
   }
-  if (types.has("card")) for (const match of text.matchAll(cardPattern)) if (isCard(match[0])) add("card", match.index, match.index + match[0].length);
-  if (types.has("ssn")) for (const match of text.matchAll(ssnPattern)) add("ssn", match.index, match.index + match[0].length);
+  if (types.has("card")) {
+    for (const match of scan(cardPattern)) {
+      if (match === WINDOW_END) yield;
+      else if (isCard(match[0])) add("card", match.index, match.index + match[0].length);
+    }
+  }
+  if (types.has("ssn")) {
+    for (const match of scan(ssnPattern)) {
+      if (match === WINDOW_END) yield;
+      else add("ssn", match.index, match.index + match[0].length);
+    }
+  }
   if (types.has("phone")) {
     for (const { pattern, minDigits, maxDigits } of phonePatterns) {
-      for (const match of text.matchAll(pattern)) {
+      for (const match of scan(pattern)) {
+        if (match === WINDOW_END) {
+          yield;
+          continue;
+        }
         // A number in parentheses keeps its closing one outside; an opening one belongs to it.
         let value = match[0];
         let start = match.index;
@@ -156,5 +242,14 @@ export function findPii(text: string, types: ReadonlySet<PiiType>): PiiSpan[] {
       }
     }
   }
-  return found.sort((a, b) => a.start - b.start);
+  return found.spans;
+}
+
+/** Every detected identifier of `types` in `text`, in order, none overlapping (earlier types win). */
+export function findPii(text: string, types: ReadonlySet<PiiType>): PiiSpan[] {
+  const steps = scanPii(text, types, Number.POSITIVE_INFINITY);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }

@@ -6,17 +6,44 @@
  * - the cache key: only what decides the answer (model, messages, tools, tool choice, sampling,
  *   response format), not routing hints or metadata.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import type { GatewayRequest } from "../gateway/types.js";
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString("base64"));
+/** Feeds `value`'s canonical JSON to `hash` piece by piece: a large prompt is never copied into one string. */
+function hashCanonical(hash: Hash, value: unknown): void {
+  if (value === null || typeof value !== "object") {
+    hash.update(JSON.stringify(value) ?? "null");
+    return;
+  }
+  if (value instanceof Uint8Array) {
+    hash.update(JSON.stringify(Buffer.from(value).toString("base64")));
+    return;
+  }
+  if (Array.isArray(value)) {
+    hash.update("[");
+    value.forEach((item, index) => {
+      if (index > 0) hash.update(",");
+      hashCanonical(hash, item);
+    });
+    hash.update("]");
+    return;
+  }
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, field]) => field !== undefined)
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-  return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(",")}}`;
+  hash.update("{");
+  entries.forEach(([key, field], index) => {
+    hash.update(`${index > 0 ? "," : ""}${JSON.stringify(key)}:`);
+    hashCanonical(hash, field);
+  });
+  hash.update("}");
+}
+
+/** SHA-256 (hex) of `value`'s canonical JSON. */
+function hashOf(value: unknown): string {
+  const hash = createHash("sha256");
+  hashCanonical(hash, value);
+  return hash.digest("hex");
 }
 
 export function sha256(text: string): string {
@@ -26,21 +53,19 @@ export function sha256(text: string): string {
 /** The request as the caller sent it, minus its id and resume position; `kind` keeps unary and stream apart. */
 export function requestFingerprint(kind: "complete" | "stream", request: GatewayRequest): string {
   const { requestId: _id, requestIdFromCaller: _fromCaller, resumeAfterPosition: _position, ...rest } = request;
-  return sha256(canonical({ kind, ...rest }));
+  return hashOf({ kind, ...rest });
 }
 
 /** What decides the answer, scoped to `scope` (a caller, or "" for entries every caller shares). */
 export function cacheKey(kind: "complete" | "stream", request: GatewayRequest, scope: string): string {
-  return sha256(
-    canonical({
-      kind,
-      scope,
-      model: request.model,
-      messages: request.messages,
-      tools: request.tools,
-      toolChoice: request.toolChoice,
-      sampling: request.sampling,
-      responseFormat: request.responseFormat,
-    }),
-  );
+  return hashOf({
+    kind,
+    scope,
+    model: request.model,
+    messages: request.messages,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    sampling: request.sampling,
+    responseFormat: request.responseFormat,
+  });
 }

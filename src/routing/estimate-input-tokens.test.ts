@@ -1,7 +1,8 @@
 import { countTokens } from "gpt-tokenizer";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { GatewayRequest } from "../gateway/types.js";
-import { countRequestTokens, countRequestTokensExact, PER_MESSAGE_OVERHEAD, preloadTokenizer } from "./estimate-input-tokens.js";
+import o200kBase from "gpt-tokenizer/bpeRanks/o200k_base";
+import { countRequestTokens, countRequestTokensExact, MAX_TOKEN_BYTES, OTHER_VENDOR_FACTOR, PER_MESSAGE_OVERHEAD, preloadTokenizer } from "./estimate-input-tokens.js";
 import { testRequest } from "./testing/engine-fixture.js";
 import { measureLongestStall } from "./testing/event-loop-stall.js";
 import { randomWord } from "./testing/sample-text.js";
@@ -64,9 +65,35 @@ describe("countRequestTokens", () => {
   });
 
   it("stops soon after the count passes stopAbove", async () => {
-    const count = await countRequestTokens(requestWith(ordinaryPrompt(300_000)), { stopAbove: 1_000 });
+    const count = await countRequestTokens(requestWith(ordinaryPrompt(300_000)), { stopAbove: 5_000 });
+    expect(count).toBeGreaterThan(5_000);
+    expect(count).toBeLessThan(5_200);
+  });
+
+  it("knows the longest token of o200k_base, so bytes ÷ MAX_TOKEN_BYTES is a lower bound of any count", () => {
+    const encoder = new TextEncoder();
+    const longest = o200kBase.reduce((most: number, token) => Math.max(most, typeof token === "string" ? encoder.encode(token).length : token.length), 0);
+    expect(longest).toBe(MAX_TOKEN_BYTES);
+  });
+
+  it("does not count a prompt whose bytes already exceed stopAbove's worth of the longest tokens", async () => {
+    const text = "x".repeat(300 * 1024);
+    const count = await countRequestTokens(requestWith(text), { stopAbove: 1_000 });
+    expect(count).toBe(text.length / 4 + PER_MESSAGE_OVERHEAD);
+  });
+
+  it("decides by bytes alone when each budget is below the lower bound or fits the upper bound, within the bounds", async () => {
+    // A7's case: a 300 KB word, windows of 1,000 and 1,000,000 tokens. The exact count is 38,404.
+    const text = "x".repeat(300 * 1024);
+    const count = await countRequestTokens(requestWith(text), { budgets: [1_000, 1_000_000], exactAbove: 1_000, stopAbove: 1_000_000 });
+    expect(count).toBe(text.length / 4 + PER_MESSAGE_OVERHEAD);
     expect(count).toBeGreaterThan(1_000);
-    expect(count).toBeLessThan(1_200);
+    expect(Math.ceil(count * OTHER_VENDOR_FACTOR)).toBeLessThanOrEqual(1_000_000);
+  });
+
+  it("counts exactly when a budget lies between the byte bounds", async () => {
+    const count = await countRequestTokens(requestWith("a".repeat(300_000)), { budgets: [1_000, 50_000, 1_000_000], exactAbove: 1_000, stopAbove: 1_000_000 });
+    expect(count).toBe(EXACT_300K_LETTER_A + PER_MESSAGE_OVERHEAD);
   });
 
   it("rejects with the signal's reason once the signal is aborted", async () => {

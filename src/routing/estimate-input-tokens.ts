@@ -20,10 +20,14 @@
  * counted that many characters at a time: an approximation that errs upward, by under 1 % on letters,
  * digits, CJK, emoji and punctuation and by about a quarter on spaces (`tokenizer-pieces.test.ts`).
  *
- * The tokenizer's tables cost about 70 MB and its count a few microseconds per kilobyte, so it is loaded
- * and run only when it can change a decision: a BPE token is at least one UTF-8 byte, so when the byte
- * count (× 1.1) already fits the smallest candidate window, no window can be exceeded and the cheap
- * bytes ÷ 4 estimate serves the cost strategies.
+ * The tokenizer's tables cost about 70 MB and loading them holds the event loop for about 200 ms, and its
+ * count takes a few microseconds per kilobyte, so it is loaded and run only when it can change a decision.
+ * A token is at least one UTF-8 byte and at most `MAX_TOKEN_BYTES`, so the byte count bounds the count
+ * from both sides: when every candidate budget is either below the lower bound (exceeded whatever the
+ * exact count) or at least the upper bound × 1.1 (fits whatever it is), the cheap bytes ÷ 4 estimate, held
+ * within the bounds, serves the cost strategies. Given every budget (`CountOptions.budgets`), a 300 KB
+ * prompt against windows of 1,000 and 1,000,000 tokens is decided so (issue 15, reliability row A7); given
+ * only the tightest and the largest, only when the lower bound already exceeds the largest.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { GatewayRequest } from "../gateway/types.js";
@@ -33,6 +37,8 @@ import { tokenizerPieces } from "./tokenizer-pieces.js";
 export const OTHER_VENDOR_FACTOR = 1.1;
 export const PER_MESSAGE_OVERHEAD = 4;
 export const IMAGE_TOKENS = 1_000;
+/** The longest o200k_base token in UTF-8 bytes (128 spaces; checked against the tables by the test). */
+export const MAX_TOKEN_BYTES = 128;
 /** The longest the count holds the event loop before it yields. */
 export const SLICE_MS = 3;
 
@@ -61,6 +67,11 @@ export function preloadTokenizer(): Promise<CountTokens> {
 }
 
 export interface CountOptions {
+  /**
+   * Every candidate input budget (window minus output). When the byte bounds decide each of them, the
+   * count is an estimate within those bounds and the tokenizer is not run (see the file comment).
+   */
+  budgets?: readonly number[];
   /** The tightest candidate input budget: requests whose byte count cannot exceed it get bytes ÷ 4. */
   exactAbove?: number;
   /** The largest candidate input budget: counting stops once the count passes it (every window is exceeded). */
@@ -113,7 +124,15 @@ function requestInput(request: GatewayRequest): { text: string; extra: number } 
 export async function countRequestTokens(request: GatewayRequest, options: CountOptions = {}): Promise<number> {
   const { text, extra } = requestInput(request);
   const bytes = Buffer.byteLength(text, "utf8");
-  if (Math.ceil(bytes * OTHER_VENDOR_FACTOR) + extra <= (options.exactAbove ?? 0)) return Math.ceil(bytes / 4) + extra;
+  const estimate = Math.ceil(bytes / 4) + extra;
+  if (Math.ceil(bytes * OTHER_VENDOR_FACTOR) + extra <= (options.exactAbove ?? 0)) return estimate;
+  const lower = Math.ceil(bytes / MAX_TOKEN_BYTES) + extra;
+  // Past the largest budget every window is exceeded, and a lower bound is all the contract promises there.
+  if (lower > (options.stopAbove ?? Number.POSITIVE_INFINITY)) return Math.max(estimate, lower);
+  const upper = bytes + extra;
+  if (options.budgets !== undefined && options.budgets.every((budget) => lower > budget || Math.ceil(upper * OTHER_VENDOR_FACTOR) <= budget)) {
+    return Math.min(Math.max(estimate, lower), upper);
+  }
   const countTokens = await preloadTokenizer();
   const stopAbove = (options.stopAbove ?? Number.POSITIVE_INFINITY) - extra;
   return (await countTextInSlices(countTokens, text, stopAbove, options.signal)) + extra;

@@ -57,7 +57,7 @@ export async function preparePlan(
   const budgets = inputBudgets(names, runtime.routes, request);
   let inputTokens: number;
   try {
-    inputTokens = await countRequestTokens(request, { exactAbove: budgets.tightest, stopAbove: budgets.largest, signal: context.signal });
+    inputTokens = await countRequestTokens(request, { budgets: budgets.all, exactAbove: budgets.tightest, stopAbove: budgets.largest, signal: context.signal });
   } catch (error) {
     throw callerGone(runtime, context) ?? error;
   }
@@ -65,12 +65,13 @@ export async function preparePlan(
 }
 
 /**
- * The smallest and largest input budget among the candidates: window minus the requested output
- * tokens. Below the tightest no window can be exceeded; above the largest every window is.
+ * Every candidate's input budget (window minus the requested output tokens), the smallest and the
+ * largest. Below the tightest no window can be exceeded; above the largest every window is.
  */
-function inputBudgets(names: readonly string[], routes: RouteTable, request: GatewayRequest): { tightest: number; largest: number } {
+function inputBudgets(names: readonly string[], routes: RouteTable, request: GatewayRequest): { all: number[]; tightest: number; largest: number } {
   const windows = names.map((name) => routes.deployments.get(name)?.contextWindow ?? routes.defaultContextWindow);
   if (windows.length === 0) windows.push(routes.defaultContextWindow);
   const output = request.sampling.maxOutputTokens ?? 0;
-  return { tightest: Math.min(...windows) - output, largest: Math.max(...windows) - output };
+  const all = windows.map((window) => window - output);
+  return { all, tightest: Math.min(...all), largest: Math.max(...all) };
 }
