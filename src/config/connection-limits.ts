@@ -14,6 +14,13 @@ export interface ConnectionLimits {
   maxHeaderBytes: number;
   /** Streams one HTTP/2 session may reset (cancel) in one second before it is closed: a rapid-reset flood. */
   maxStreamResetsPerSecond: number;
+  /**
+   * Of those, streams reset before the gateway began serving them (the reset came in the same read as
+   * the request). A client that cancels does so after its request was taken; one that resets streams as
+   * it opens them is flooding, and each such stream still costs Node's HTTP/2 bookkeeping, so the budget
+   * is lower.
+   */
+  maxUnservedStreamResetsPerSecond: number;
 }
 
 export const defaultConnectionLimits: ConnectionLimits = {
@@ -24,4 +31,5 @@ export const defaultConnectionLimits: ConnectionLimits = {
   maxConcurrentStreams: 1_000,
   maxHeaderBytes: 16 * 1024,
   maxStreamResetsPerSecond: 200,
+  maxUnservedStreamResetsPerSecond: 50,
 };

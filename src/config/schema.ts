@@ -242,6 +242,7 @@ export const serverSchema = z
         maxConcurrentStreams: positiveInt.max(2 ** 31 - 1).default(defaultConnectionLimits.maxConcurrentStreams),
         maxHeaderBytes: positiveInt.default(defaultConnectionLimits.maxHeaderBytes),
         maxStreamResetsPerSecond: positiveInt.default(defaultConnectionLimits.maxStreamResetsPerSecond),
+        maxUnservedStreamResetsPerSecond: positiveInt.default(defaultConnectionLimits.maxUnservedStreamResetsPerSecond),
       })
       .strict()
       .refine((limits) => limits.headersTimeoutMs <= limits.requestTimeoutMs, {

@@ -4,6 +4,7 @@ import http2 from "node:http2";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultConnectionLimits, type ConnectionLimits } from "../config/connection-limits.js";
+import { connectRawH2, grpcStreamRequestBody } from "../../test/reliability/support/raw-h2.js";
 import { createProtocolListener, type ProtocolListener } from "./listener.js";
 
 let listener: ProtocolListener | undefined;
@@ -58,6 +59,37 @@ function rawRequest(port: number, bytes: string): Promise<string> {
     socket.on("error", () => undefined);
     socket.on("close", () => resolve(received));
   });
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Opens `count` streams on one session to a listener that answers each with a head and keeps it open,
+ * waits for every head, then cancels them all; resolves with the session a moment later.
+ */
+async function cancelServedStreams(limits: Partial<ConnectionLimits>, count: number): Promise<http2.ClientHttp2Session> {
+  listener = createProtocolListener((_request, response) => response.writeHead(200), { ...defaultConnectionLimits, ...limits });
+  const port = await listener.listen(0, "127.0.0.1");
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on("error", () => undefined);
+  const streams = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const stream = session.request({ ":method": "POST", ":path": "/" });
+      stream.on("error", () => undefined);
+      stream.end("x");
+      await new Promise((resolve) => stream.once("response", resolve));
+      return stream;
+    }),
+  );
+  for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return session;
 }
 
 describe("connection limits", () => {
@@ -120,6 +152,36 @@ describe("connection limits", () => {
     const settings = await new Promise<http2.Settings>((resolve) => session.once("remoteSettings", resolve));
     session.destroy();
     expect(settings.maxConcurrentStreams).toBe(7);
+  });
+
+  it("closes an HTTP/2 session that resets streams as it opens them, without serving one (rapid reset)", async () => {
+    let served = 0;
+    listener = createProtocolListener(
+      () => {
+        served++;
+      },
+      { ...defaultConnectionLimits, maxStreamResetsPerSecond: 1_000, maxUnservedStreamResetsPerSecond: 10 },
+    );
+    const port = await listener.listen(0, "127.0.0.1");
+    const connection = await connectRawH2(port);
+    const body = grpcStreamRequestBody("chat", "reset me");
+    for (let index = 0; index < 100; index++) connection.reset(connection.open("/", body));
+    await connection.flushed();
+    await waitUntil(() => connection.closed);
+    expect(connection.counts.goaway).toBe("ENHANCE_YOUR_CALM");
+    expect(served).toBe(0);
+  });
+
+  it("keeps an HTTP/2 session whose client cancels streams it was served, up to maxStreamResetsPerSecond", async () => {
+    const session = await cancelServedStreams({ maxStreamResetsPerSecond: 50, maxUnservedStreamResetsPerSecond: 5 }, 20);
+    expect(session.closed || session.destroyed).toBe(false);
+    session.destroy();
+  });
+
+  it("closes an HTTP/2 session that cancels more served streams than maxStreamResetsPerSecond", async () => {
+    const session = await cancelServedStreams({ maxStreamResetsPerSecond: 10, maxUnservedStreamResetsPerSecond: 5 }, 20);
+    await waitUntil(() => session.closed || session.destroyed);
+    session.destroy();
   });
 
   it("answers a malformed HTTP/1.1 request with 400, not a reset", async () => {

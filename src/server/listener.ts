@@ -8,14 +8,14 @@
  * whole request (requestTimeoutMs; HTTP/1.1 by Node itself, HTTP/2 per stream here), an idle HTTP/1.1
  * keep-alive connection (keepAliveTimeoutMs) and an HTTP/2 session with no open stream (idleTimeoutMs).
  * HTTP/2 advertises a stream cap and drops a session that resets streams faster than
- * maxStreamResetsPerSecond (a rapid-reset flood); malformed or oversized HTTP/1.1 heads get Node's
- * 400/431/408.
+ * maxStreamResetsPerSecond, or unserved ones faster than maxUnservedStreamResetsPerSecond (a rapid-reset
+ * flood); malformed or oversized HTTP/1.1 heads get Node's 400/431/408.
  *
  * With `tls` the port speaks TLS instead (tls-termination.ts): each connection's handshake picks the HTTP
  * version by ALPN (`h2` or `http/1.1`) instead of the sniffing, and the same servers and limits serve it.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Stream, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { defaultConnectionLimits, type ConnectionLimits } from "../config/connection-limits.js";
@@ -70,10 +70,22 @@ export function createProtocolListener(
   const http2Server = http2.createServer(
     { settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes } },
     (request: Http2ServerRequest, response: Http2ServerResponse) => {
-      limitRequestTime(request, limits.requestTimeoutMs);
-      handler(request, response);
+      // Node emits each stream's request while it is still parsing the bytes of one read, before the
+      // frames after its HEADERS. Starting connect's work once that read is done means a stream the
+      // client reset in the same read (a rapid-reset flood), or whose session died there (a flood past
+      // the stream cap), costs nothing more than Node's own bookkeeping: it is closed by then, with no
+      // one to answer. closeOnResetFlood counts such streams.
+      setImmediate(serveStream, request, response);
     },
   );
+  // Streams handed to `handler`: a reset of any other stream is an unserved one (closeOnResetFlood).
+  const served = new WeakSet<Http2Stream>();
+  const serveStream = (request: Http2ServerRequest, response: Http2ServerResponse): void => {
+    if (request.stream.closed || request.stream.destroyed) return;
+    served.add(request.stream);
+    limitRequestTime(request, limits.requestTimeoutMs);
+    handler(request, response);
+  };
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   let accepting = true;
@@ -81,7 +93,7 @@ export function createProtocolListener(
   http2Server.on("session", (session) => {
     sessions.add(session);
     closeWhenIdle(session, limits.idleTimeoutMs);
-    closeOnResetFlood(session, limits.maxStreamResetsPerSecond);
+    closeOnResetFlood(session, limits, served);
     session.once("close", () => sessions.delete(session));
     if (!accepting) session.close();
   });
@@ -190,6 +202,8 @@ function closeWhenIdle(session: ServerHttp2Session, idleMs: number): void {
     timer.unref();
   };
   session.on("stream", (stream) => {
+    // A stream closed before it was emitted may have emitted "close" already: never counted as open.
+    if (stream.destroyed) return;
     open++;
     clearTimeout(timer);
     stream.once("close", () => {
@@ -202,23 +216,38 @@ function closeWhenIdle(session: ServerHttp2Session, idleMs: number): void {
 }
 
 /**
- * Closes a session whose client cancels more than `maxPerSecond` streams within a second: each reset
- * stream still costs a request's work, so a flood of them (CVE-2023-44487) would starve every other call.
+ * Closes a session whose client cancels more than `maxStreamResetsPerSecond` streams within a second, or
+ * more than `maxUnservedStreamResetsPerSecond` that the gateway had not begun serving: each reset stream
+ * still costs a request's work, or at least Node's, so a flood of them (CVE-2023-44487) would starve
+ * every other call. A stream already closed when Node emits it (its "aborted" fired before anyone could
+ * listen) counts then.
  */
-function closeOnResetFlood(session: ServerHttp2Session, maxPerSecond: number): void {
+function closeOnResetFlood(
+  session: ServerHttp2Session,
+  limits: Pick<ConnectionLimits, "maxStreamResetsPerSecond" | "maxUnservedStreamResetsPerSecond">,
+  served: WeakSet<Http2Stream>,
+): void {
   let windowStart = 0;
   let resets = 0;
-  session.on("stream", (stream) => {
-    stream.once("aborted", () => {
-      const now = performance.now();
-      if (now - windowStart >= 1_000) {
-        windowStart = now;
-        resets = 0;
-      }
-      if (++resets > maxPerSecond && !session.destroyed) {
-        session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-        session.destroy();
-      }
-    });
+  let unserved = 0;
+  const onReset = (stream: Http2Stream): void => {
+    if (session.destroyed) return;
+    const now = performance.now();
+    if (now - windowStart >= 1_000) {
+      windowStart = now;
+      resets = 0;
+      unserved = 0;
+    }
+    resets++;
+    if (!served.has(stream)) unserved++;
+    if (resets > limits.maxStreamResetsPerSecond || unserved > limits.maxUnservedStreamResetsPerSecond) {
+      // GOAWAY with the code, then close the socket: streams emitted later in this read find their
+      // session destroyed and are never served.
+      session.destroy(new Error("HTTP/2 stream reset flood"), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    }
+  };
+  session.on("stream", (stream: ServerHttp2Stream) => {
+    if (stream.closed) onReset(stream);
+    else stream.once("aborted", () => onReset(stream));
   });
 }
