@@ -69,4 +69,35 @@ describe("the caller authenticator", () => {
     now += 500;
     await expect(reader.authenticate(`Bearer ${key}`)).rejects.toMatchObject({ reason: "UNAUTHENTICATED" });
   });
+
+  it("never makes a known key wait on a remote store: a stale copy serves while it is re-read, and an announced change drops it", async () => {
+    const key = generateCallerKey();
+    const sha256 = hashCallerKey(key);
+    const record = { id: "k1", sha256, name: "k1", policy: { metadata: {} }, createdAt: "", source: "store" as const };
+    let answer: Promise<typeof record | undefined> = Promise.resolve(record);
+    let reads = 0;
+    let announce: (sha: string | undefined) => void = () => {};
+    const store = {
+      ...createEmptyKeyStore(),
+      remote: true,
+      findByHash: () => {
+        reads++;
+        return answer;
+      },
+      onChange: (listener: (sha: string | undefined) => void) => (announce = listener),
+    };
+    let now = 0;
+    const config = authSchema.parse({});
+    const authenticator = createCallerAuthenticator({ config: () => config, store, logger, cacheMs: 500, now: () => now });
+    expect((await authenticator.authenticate(`Bearer ${key}`))?.keyId).toBe("k1");
+    // Redis hangs: the stale copy answers at once, and one re-read (not one per call) is under way.
+    answer = new Promise(() => {});
+    now += 1_000;
+    for (let call = 0; call < 3; call++) expect((await authenticator.authenticate(`Bearer ${key}`))?.keyId).toBe("k1");
+    expect(reads).toBe(2);
+    // A revocation announced by the store is seen by the next call, which reads afresh.
+    answer = Promise.resolve({ ...record, revokedAt: "2026-12-07T00:00:00Z" });
+    announce(sha256);
+    await expect(authenticator.authenticate(`Bearer ${key}`)).rejects.toMatchObject({ reason: "UNAUTHENTICATED" });
+  });
 });

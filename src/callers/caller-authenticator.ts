@@ -1,10 +1,14 @@
 /**
  * Who is calling: turns `authorization: Bearer <key>` into the key's record and policy, whichever edge
  * the call came through. A bearer that is a JWT, when `auth.jwt` is set, is an identity provider's token
- * instead (jwt-verifier.ts): its user under the policy its claim names. Static keys from the config are matched first, then the key store; the store's
- * answers are cached for at most `cacheMs` (and dropped at once when the store announces a change), so a
- * revoked key stops working on every replica within that even if an announcement is lost. When the store
- * does not answer, the last copy serves; a key never seen before gets KEY_STORE_UNAVAILABLE (retry).
+ * instead (jwt-verifier.ts): its user under the policy its claim names. Static keys from the config are
+ * matched first, then the key store. The store's answers are kept for `cacheMs`; after that a remote
+ * store's (Redis) copy still serves at once and is re-read in the background, so a known key never makes
+ * a call wait on Redis (a call's one round trip is its limit check), while a local store (the file, a
+ * `stat` away) is read again on the path. A change the store announces (a revocation, a new key;
+ * with Redis by pub/sub, and "anything may have changed" after its subscriber reconnects) drops the copy
+ * at once, so the next call reads afresh. Only a key never seen before waits for the store, and gets
+ * KEY_STORE_UNAVAILABLE (retry) when it does not answer.
  */
 import type { Logger } from "pino";
 import type { AuthConfig, KeyPolicy } from "../config/schema.js";
@@ -38,7 +42,7 @@ export interface CallerAuthenticatorOptions {
   config: () => AuthConfig | undefined;
   store: KeyStore;
   logger: Logger;
-  /** The longest a cached store answer is trusted. */
+  /** Age at which a kept store answer is re-read (in the background; it serves meanwhile). */
   cacheMs?: number;
   now?: () => number;
   /** Verifies identity-provider tokens (`auth.jwt`); one is made when absent. */
@@ -79,9 +83,17 @@ export function createCallerAuthenticator(options: CallerAuthenticatorOptions): 
   let staticFor: AuthConfig | undefined;
   let staticKeys = new Map<string, KeyRecord>();
 
+  /** Bumped by every announced change: a read that started before one is not joined, nor its answer kept. */
+  let changes = 0;
   store.onChange((sha256) => {
-    if (sha256 === undefined) cache.clear();
-    else cache.delete(sha256);
+    changes++;
+    if (sha256 === undefined) {
+      cache.clear();
+      pending.clear();
+    } else {
+      cache.delete(sha256);
+      pending.delete(sha256);
+    }
   });
 
   const staticKey = (config: AuthConfig, sha256: string): KeyRecord | undefined => {
@@ -99,27 +111,38 @@ export function createCallerAuthenticator(options: CallerAuthenticatorOptions): 
     cache.set(sha256, { record, readAt: now() });
   };
 
-  const lookUp = (sha256: string): Promise<KeyRecord | undefined> => {
-    const cached = cache.get(sha256);
-    if (cached !== undefined && now() - cached.readAt < cacheMs) return Promise.resolve(cached.record);
+  /** Reads `sha256` from the store, once at a time per key, and keeps the answer. */
+  const read = (sha256: string): Promise<KeyRecord | undefined> => {
     const running = pending.get(sha256);
     if (running !== undefined) return running;
-    const read = store
+    const startedAt = changes;
+    const reading = store
       .findByHash(sha256)
-      .then(
-        (record) => {
-          remember(sha256, record);
-          return record;
-        },
-        (error: unknown) => {
-          if (cached !== undefined) return cached.record;
-          logger.warn({ err: error instanceof Error ? error.message : String(error) }, "caller key store did not answer");
-          throw new GatewayError("KEY_STORE_UNAVAILABLE", "the caller key could not be checked; retry", { retryAfterMs: 1_000, cause: error });
-        },
-      )
-      .finally(() => pending.delete(sha256));
-    pending.set(sha256, read);
-    return read;
+      .then((record) => {
+        if (startedAt === changes) remember(sha256, record);
+        return record;
+      })
+      .finally(() => {
+        if (pending.get(sha256) === reading) pending.delete(sha256);
+      });
+    pending.set(sha256, reading);
+    return reading;
+  };
+
+  const lookUp = async (sha256: string): Promise<KeyRecord | undefined> => {
+    const kept = cache.get(sha256);
+    if (kept !== undefined && (now() - kept.readAt < cacheMs || store.remote)) {
+      // A failed re-read keeps the copy; the next call past `cacheMs` tries again.
+      if (now() - kept.readAt >= cacheMs) read(sha256).catch(() => {});
+      return kept.record;
+    }
+    try {
+      return await read(sha256);
+    } catch (error) {
+      if (kept !== undefined) return kept.record;
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, "caller key store did not answer");
+      throw new GatewayError("KEY_STORE_UNAVAILABLE", "the caller key could not be checked; retry", { retryAfterMs: 1_000, cause: error });
+    }
   };
 
   return {

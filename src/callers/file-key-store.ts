@@ -56,6 +56,7 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
   load();
 
   return {
+    remote: false,
     async findByHash(sha256) {
       fresh();
       return byHash.get(sha256);

@@ -5,6 +5,11 @@
 import type { KeyRecord } from "./caller-key.js";
 
 export interface KeyStore {
+  /**
+   * True when a read crosses the network (Redis): a known key's kept record is then re-read in the
+   * background, never on a call's path. A local store (the file) is read on the path: it costs a `stat`.
+   */
+  readonly remote: boolean;
   /** The record stored under a key's hash, revoked or not; undefined when there is none. */
   findByHash(sha256: string): Promise<KeyRecord | undefined>;
   create(record: KeyRecord): Promise<void>;
@@ -22,6 +27,7 @@ export function createEmptyKeyStore(): KeyStore {
     throw new Error("no key store: set auth.keyFile, or configure Redis");
   };
   return {
+    remote: false,
     findByHash: async () => undefined,
     create: async () => refuse(),
     list: async () => [],

@@ -45,10 +45,17 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStore {
     if (from !== channel) return;
     for (const listener of listeners) listener(message === "" ? undefined : message);
   };
+  // Announcements sent while the subscriber was disconnected are lost: after it (re)connects, anything
+  // may have changed.
+  const onReady = (): void => {
+    for (const listener of listeners) listener(undefined);
+  };
   subscriber.on("message", onMessage);
+  subscriber.on("ready", onReady);
   void subscriber.subscribe(channel).catch(() => {});
 
   return {
+    remote: true,
     async findByHash(sha256) {
       const json = await bounded(() => commands.hget(hashKey, sha256), true);
       return json === null ? undefined : parse(json);
@@ -75,6 +82,7 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStore {
     },
     async close() {
       subscriber.off("message", onMessage);
+      subscriber.off("ready", onReady);
       await subscriber.unsubscribe(channel).catch(() => {});
     },
   };

@@ -7,7 +7,6 @@
  * - a call refused by its limits reaches no vendor, unary or streamed.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -19,40 +18,16 @@ import { budgetPeriods } from "../../src/callers/caller-limiter.js";
 import { generateCallerKey, hashCallerKey } from "../../src/callers/caller-key.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { userText } from "../e2e/harness.js";
+import { startTcpFaultProxy, type TcpFaultProxy } from "../support/tcp-fault-proxy.js";
 import { startReplica, writeConfig, type Replica } from "./replicas.js";
 
 const REPLY_DELAY_MS = 200;
-
-/** A TCP proxy to `port` that delivers every reply `delayMs` after Redis sent it (requests go at once). */
-async function startDelayingProxy(port: number, delayMs: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ port, host: "127.0.0.1" });
-    sockets.add(client).add(upstream);
-    client.pipe(upstream);
-    upstream.on("data", (chunk: Buffer) => setTimeout(() => client.writable && client.write(chunk), delayMs));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("close", end).on("error", end);
-    upstream.on("close", end).on("error", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 const outcome = (promise: Promise<unknown>): Promise<Code | "OK"> => promise.then(() => "OK" as const, (error: unknown) => ConnectError.from(error).code);
 
 describe("caller limits and request ids through a Redis that answers 200 ms late", () => {
   let redis: RedisSetup;
-  let proxy: Awaited<ReturnType<typeof startDelayingProxy>>;
+  let proxy: TcpFaultProxy;
   let simulator: Simulator;
   let directory: string;
   let gateway: Replica;
@@ -65,7 +40,8 @@ describe("caller limits and request ids through a Redis that answers 200 ms late
 
   beforeAll(async () => {
     redis = await startRedis();
-    proxy = await startDelayingProxy(redis.nodes[0].port, REPLY_DELAY_MS);
+    // Replies REPLY_DELAY_MS after Redis sent them; requests at once.
+    proxy = await startTcpFaultProxy({ port: redis.nodes[0].port }, { kind: "delay", ms: REPLY_DELAY_MS });
     simulator = await startSimulator();
     simulator.program({ model: "priced", behavior: { text: "the answer", usage: { inputTokens: 1_000, outputTokens: 500 } } });
     directory = mkdtempSync(join(tmpdir(), "modelgate-limits-ids-"));
