@@ -95,6 +95,10 @@ describe("the caller authenticator", () => {
     now += 1_000;
     for (let call = 0; call < 3; call++) expect((await authenticator.authenticate(`Bearer ${key}`))?.keyId).toBe("k1");
     expect(reads).toBe(2);
+    // "Anything may have changed" (a reconnected subscriber): the copy is re-read, and serves meanwhile.
+    announce(undefined);
+    expect((await authenticator.authenticate(`Bearer ${key}`))?.keyId).toBe("k1");
+    expect(reads).toBe(3);
     // A revocation announced by the store is seen by the next call, which reads afresh.
     answer = Promise.resolve({ ...record, revokedAt: "2026-12-07T00:00:00Z" });
     announce(sha256);

@@ -5,10 +5,10 @@
  * matched first, then the key store. The store's answers are kept for `cacheMs`; after that a remote
  * store's (Redis) copy still serves at once and is re-read in the background, so a known key never makes
  * a call wait on Redis (a call's one round trip is its limit check), while a local store (the file, a
- * `stat` away) is read again on the path. A change the store announces (a revocation, a new key;
- * with Redis by pub/sub, and "anything may have changed" after its subscriber reconnects) drops the copy
- * at once, so the next call reads afresh. Only a key never seen before waits for the store, and gets
- * KEY_STORE_UNAVAILABLE (retry) when it does not answer.
+ * `stat` away) is read again on the path. A change the store announces for one key (a revocation, a new
+ * key; with Redis by pub/sub) drops its copy at once, so the next call reads afresh; "anything may have
+ * changed" (a reloaded file, a reconnected subscriber) marks every copy for a re-read. Only a key never
+ * seen before waits for the store, and gets KEY_STORE_UNAVAILABLE (retry) when it does not answer.
  */
 import type { Logger } from "pino";
 import type { AuthConfig, KeyPolicy } from "../config/schema.js";
@@ -88,7 +88,9 @@ export function createCallerAuthenticator(options: CallerAuthenticatorOptions): 
   store.onChange((sha256) => {
     changes++;
     if (sha256 === undefined) {
-      cache.clear();
+      // Anything may have changed (a reloaded file, a reconnected subscriber): every copy is re-read
+      // before it is trusted again, yet still serves meanwhile from a remote store that may not answer.
+      for (const kept of cache.values()) kept.readAt = -Infinity;
       pending.clear();
     } else {
       cache.delete(sha256);
