@@ -10,8 +10,8 @@
  *
  * The sums keep an admission O(1) whatever the traffic: buckets that slid out of the window are
  * subtracted and deleted when the next call comes (one a second at most under steady traffic); only a
- * refusal reads the window bucket by bucket, for its retry hint. Summing the whole hash on every call
- * cost ~0.14 ms of Redis time with a full window (docs/shared-state.md).
+ * refusal reads the window bucket by bucket, for its retry hint (figures in docs/callers.md,
+ * `bench/limit-check-cost.ts`).
  */
 import type { RedisClient } from "../state/redis-connection.js";
 
