@@ -4,7 +4,9 @@
  * - a call with both a request id and limits waits one Redis round trip, not two (the limit check and
  *   the id's claim are sent together);
  * - duplicates of a request id bill the caller's budget and the cost metric once, on both edges;
- * - a call refused by its limits reaches no vendor, unary or streamed.
+ * - a call refused by its limits reaches no vendor, unary or streamed;
+ * - a daily budget kept in Redis stops spend within one call's cost: the call that crosses it finishes,
+ *   the next is refused.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedis, type RedisSetup } from "../../bench/lib/redis-servers.js";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AnswerSource } from "../../gen/modelgate/v1/routing_pb.js";
 import { budgetPeriods } from "../../src/callers/caller-limiter.js";
 import { generateCallerKey, hashCallerKey } from "../../src/callers/caller-key.js";
@@ -33,6 +36,7 @@ describe("caller limits and request ids through a Redis that answers 200 ms late
   let gateway: Replica;
   const budgeted = generateCallerKey();
   const strict = generateCallerKey();
+  const thrifty = generateCallerKey();
 
   const ask = (key: string, requestId: string | undefined, text = "hi") =>
     gateway.client.complete({ model: "chat", requestId, messages: [userText(text)] }, { headers: { authorization: `Bearer ${key}` } });
@@ -56,6 +60,8 @@ describe("caller limits and request ids through a Redis that answers 200 ms late
         keys: [
           { id: "budgeted", sha256: hashCallerKey(budgeted), policy: { requestsPerMinute: 1_000, tokensPerMinute: 10_000_000, dailyBudgetUsd: 100 } },
           { id: "strict", sha256: hashCallerKey(strict), policy: { requestsPerMinute: 2 } },
+          // 0.003 USD a day: calls of 0.002 USD (1,000 input tokens at 1 µUSD, 500 output at 2 µUSD).
+          { id: "thrifty", sha256: hashCallerKey(thrifty), policy: { dailyBudgetUsd: 0.003 } },
         ],
       },
     });
@@ -154,5 +160,28 @@ describe("caller limits and request ids through a Redis that answers 200 ms late
     // A duplicate of an answered id is refused too: over its limit, a caller gets no answer at all.
     expect(await outcome(ask(strict, "strict-1"))).toBe(Code.ResourceExhausted);
     expect(vendorCalls()).toBe(before);
+  }, 30_000);
+
+  it("stops a daily budget kept in Redis within one call's cost: the call that crosses it finishes, the next is refused", async () => {
+    const spendKey = `modelgate:{caller:thrifty}:spend:${budgetPeriods(Date.now()).day}`;
+    const reader = new Redis({ port: redis.nodes[0].port, host: "127.0.0.1" });
+    try {
+      const before = vendorCalls();
+      expect(await outcome(ask(thrifty, undefined))).toBe("OK");
+      // 0.002 spent of 0.003: admitted, and it crosses the budget.
+      expect(await outcome(ask(thrifty, undefined))).toBe("OK");
+      const refused = await ask(thrifty, undefined).catch((error: unknown) => ConnectError.from(error));
+      expect(refused).toBeInstanceOf(ConnectError);
+      expect((refused as ConnectError).code).toBe(Code.ResourceExhausted);
+      expect((refused as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe("COST_LIMIT_EXCEEDED");
+      expect(vendorCalls() - before).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 3 * REPLY_DELAY_MS));
+      const spentMicroUsd = Number(await reader.get(spendKey));
+      console.log(`daily budget 3000 µUSD in Redis: spent ${spentMicroUsd} µUSD in 2 calls, the third refused`);
+      expect(spentMicroUsd).toBe(4_000);
+      expect(spentMicroUsd - 3_000).toBeLessThan(2_000);
+    } finally {
+      reader.disconnect();
+    }
   }, 30_000);
 });
