@@ -10,7 +10,7 @@ import { startBrowserRunner, type BrowserProtocol, type BrowserRunner } from "./
 import { maySkipWithoutChromium } from "./runners/browser/chromium.js";
 import { configSchema } from "../../src/config/schema.js";
 import { startScenarioGateway, startTestGateway } from "./runners/scenario-gateway.js";
-import { startTcpRelay } from "./runners/tcp-relay.js";
+import { startTcpFaultProxy } from "../support/tcp-fault-proxy.js";
 import { loadScenarios, renderTranscript, type Scenario } from "./runners/scenario.js";
 
 const PROTOCOLS: { name: string; protocol: BrowserProtocol }[] = [
@@ -66,9 +66,9 @@ describe.skipIf(maySkipWithoutChromium())(`browser scenarios (Chromium)`, () => 
             replay: { keepDetachedRunsMs: 10_000 },
           }),
         );
-        const relay = await startTcpRelay(gateway.server.url);
+        const relay = await startTcpFaultProxy({ port: Number(new URL(gateway.server.url).port) });
         try {
-          const seen = await runner.runResumeExample(relay.url, protocol, "echo/echo-100ms", 3, () => relay.cutAll());
+          const seen = await runner.runResumeExample(`http://127.0.0.1:${relay.port}`, protocol, "echo/echo-100ms", 3, () => relay.cutAll());
           const [before, notice, after] = seen.split("\n");
           expect(notice).toMatch(/^\[connection dropped \(\w+\); resuming after position 3\]$/);
           expect(before + after).toBe("[echo/echo-100ms] one two three four five six seven eight [10 events]");

@@ -22,6 +22,8 @@ export interface TcpFaultProxy {
   setFault(fault: TcpFault): Promise<void>;
   /** Connections from clients open now. */
   openConnections(): number;
+  /** Drops every open connection (a network that cut them), still accepting new ones. */
+  cutAll(): void;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,9 @@ export async function startTcpFaultProxy(target: { host?: string; port: number }
       }
     },
     openConnections: () => links.size,
+    cutAll() {
+      for (const link of [...links]) end(link);
+    },
     async close() {
       for (const link of [...links]) end(link);
       if (server.listening) await new Promise((resolve) => server.close(resolve));
