@@ -10,7 +10,7 @@ import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen
 import { FailureDetailsSchema } from "../../../gen/modelgate/v1/errors_pb.js";
 import { GatewayService } from "../../../gen/modelgate/v1/gateway_service_pb.js";
 import type { Scenario, ScenarioRequest, TranscriptLine } from "./scenario.js";
-import { loadScenario, renderTranscript, resumeLine } from "./scenario.js";
+import { loadScenario, renderTranscript, transcriptWithResume } from "./scenario.js";
 import { errorLine, eventLine, toStreamRequest } from "./transcript.js";
 
 export type ConnectNodeProtocol = "connect" | "grpc";
@@ -28,15 +28,9 @@ export async function runConnectNode(scenario: Scenario, baseUrl: string, protoc
  * The transcript lines of a scenario's StreamComplete call over any connect-es transport (also used by the
  * browser page): one call, or with `dropAfterEvents` the dropped call and the call that resumes it.
  */
-export async function streamTranscript(transport: Transport, scenario: Scenario): Promise<TranscriptLine[]> {
+export function streamTranscript(transport: Transport, scenario: Scenario): Promise<TranscriptLine[]> {
   const client = createClient(GatewayService, transport);
-  const lines: TranscriptLine[] = [];
-  const first = await readCall(client, scenario.request, undefined, lines);
-  if (first.dropped) {
-    lines.push(resumeLine(first.lastPosition));
-    await readCall(client, scenario.request, first.lastPosition, lines);
-  }
-  return lines;
+  return transcriptWithResume(scenario, (request, resumeAfterPosition, lines) => readCall(client, request, resumeAfterPosition, lines));
 }
 
 /** One StreamComplete call, its lines appended to `lines`; `dropped` when the runner cut it to resume. */

@@ -9,7 +9,7 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { StreamCompleteRequest, StreamCompleteResponse } from "../../../gen/modelgate/v1/stream_pb.js";
 import { StreamCompleteRequestSchema, StreamCompleteResponseSchema } from "../../../gen/modelgate/v1/stream_pb.js";
 import type { Scenario, ScenarioRequest, TranscriptLine } from "./scenario.js";
-import { loadScenario, renderTranscript, resumeLine } from "./scenario.js";
+import { loadScenario, renderTranscript, transcriptWithResume } from "./scenario.js";
 import { decodeStatusDetails } from "./status-details.js";
 import { errorLine, eventLine, toStreamRequest } from "./transcript.js";
 
@@ -26,14 +26,8 @@ export async function runGrpcJs(scenario: Scenario, address: string): Promise<st
 }
 
 /** One call, or with `dropAfterEvents` the dropped call and the call that resumes it. */
-async function streamTranscript(client: Client, scenario: Scenario): Promise<TranscriptLine[]> {
-  const lines: TranscriptLine[] = [];
-  const first = await readCall(client, scenario.request, undefined, lines);
-  if (first.dropped) {
-    lines.push(resumeLine(first.lastPosition));
-    await readCall(client, scenario.request, first.lastPosition, lines);
-  }
-  return lines;
+function streamTranscript(client: Client, scenario: Scenario): Promise<TranscriptLine[]> {
+  return transcriptWithResume(scenario, (request, resumeAfterPosition, lines) => readCall(client, request, resumeAfterPosition, lines));
 }
 
 /** One StreamComplete call, its lines appended to `lines`; `dropped` when the runner cut it to resume. */

@@ -93,6 +93,27 @@ export function resumeLine(afterPosition: number): TranscriptLine {
   return { type: "resume", afterPosition };
 }
 
+/**
+ * Reads one StreamComplete call of `request` (resuming after `resumeAfterPosition` when given), its lines
+ * appended to `lines`; `dropped` when the runner cut it to resume.
+ */
+export type ReadCall = (
+  request: ScenarioRequest,
+  resumeAfterPosition: number | undefined,
+  lines: TranscriptLine[],
+) => Promise<{ dropped: boolean; lastPosition: number }>;
+
+/** One call's lines, or with `dropAfterEvents` the dropped call's, a resume line and the resuming call's. */
+export async function transcriptWithResume(scenario: Scenario, readCall: ReadCall): Promise<TranscriptLine[]> {
+  const lines: TranscriptLine[] = [];
+  const first = await readCall(scenario.request, undefined, lines);
+  if (first.dropped) {
+    lines.push(resumeLine(first.lastPosition));
+    await readCall(scenario.request, first.lastPosition, lines);
+  }
+  return lines;
+}
+
 /** The whole transcript: one canonical line per entry, each ending in "\n". */
 export function renderTranscript(lines: readonly TranscriptLine[]): string {
   return lines.map((line) => `${canonicalLine(line)}\n`).join("");
