@@ -4,7 +4,7 @@
  * memory. Every log line is captured to check that the canary key never appears in it.
  */
 import { Writable } from "node:stream";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import { configSchema } from "../../src/config/schema.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createGatewayEngine } from "../../src/routing/create-gateway-engine.js";
 import { createGatewayServer, type GatewayServer } from "../../src/server/create-server.js";
+import { failure } from "./clients.js";
 
 const canary = generateCallerKey();
 const limited = generateCallerKey();
@@ -53,13 +54,6 @@ const ask = (key: string | undefined, model = "chat", text = "hello there") =>
   client().complete(
     { model, messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: text } }] }] },
     { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } },
-  );
-const failure = (promise: Promise<unknown>): Promise<ConnectError> =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => ConnectError.from(error),
   );
 
 beforeAll(async () => {

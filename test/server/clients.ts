@@ -1,6 +1,6 @@
 /** Client helpers for the server suites: connect transports of every protocol and a grpc-js client. */
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { GatewayService } from "../../gen/modelgate/v1/gateway_service_pb.js";
@@ -77,3 +77,12 @@ export class GrpcJsGatewayClient {
     this.client.close();
   }
 }
+
+/** The error a call that must fail failed with; a call that succeeds fails the test. */
+export const failure = (promise: Promise<unknown>): Promise<ConnectError> =>
+  promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => ConnectError.from(error),
+  );

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +28,7 @@ import { createLogger } from "../../src/observability/logger.js";
 import { createGatewayMetrics } from "../../src/observability/metrics.js";
 import { createGatewayEngine } from "../../src/routing/create-gateway-engine.js";
 import { createGatewayServer, type GatewayServer } from "../../src/server/create-server.js";
+import { failure } from "./clients.js";
 
 const issuer = "https://idp.test/";
 const audience = "modelgate";
@@ -67,13 +68,6 @@ async function token(key: SigningKey, claims: { sub?: string; plan?: string; iss
 const client = () => createClient(GatewayService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }));
 const ask = (bearer: string, model = "chat") =>
   client().complete({ model, messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: "hello there" } }] }] }, { headers: { authorization: `Bearer ${bearer}` } });
-const failure = (promise: Promise<unknown>): Promise<ConnectError> =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => ConnectError.from(error),
-  );
 
 beforeAll(async () => {
   first = await signingKey("key-1");
