@@ -167,17 +167,21 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
     }
   }
 
-  /** A claim outcome that reads the cache entry (anything else falls back to the engine). */
-  const readsCache = (outcome: ClaimOutcome | undefined): outcome is "claimed" | "running" | "done" =>
-    outcome === "claimed" || outcome === "running" || outcome === "done";
+  /**
+   * Claims a cache entry: what to read it as, or undefined when the call goes to the engine instead. The
+   * entry may be shared between callers, so only an admitted call may start (and so end) its run.
+   */
+  async function claimCacheEntry(cache: { key: string; ttlMs: number }, context: CallContext): Promise<"claimed" | "running" | "done" | undefined> {
+    await context.admitted;
+    const outcome = await log.claim(cache.key, cache.key, "run", cache.ttlMs);
+    return outcome === "claimed" || outcome === "running" || outcome === "done" ? outcome : undefined;
+  }
 
   /** A stream's events: from the cache entry when the cache applies (its first caller runs it), else from the engine. */
   async function* streamSource(request: GatewayRequest, context: CallContext): AsyncGenerator<GatewayEvent, void, undefined> {
     const cache = cachePolicy("stream", request, context);
-    // A cache entry may be shared between callers: only an admitted call may start (and so end) its run.
-    if (cache !== undefined) await context.admitted;
-    const outcome = cache === undefined ? undefined : await log.claim(cache.key, cache.key, "run", cache.ttlMs);
-    if (cache === undefined || !readsCache(outcome)) {
+    const outcome = cache === undefined ? undefined : await claimCacheEntry(cache, context);
+    if (cache === undefined || outcome === undefined) {
       yield* engine.stream(request, context);
       return;
     }
@@ -199,10 +203,8 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
 
   async function completeSource(request: GatewayRequest, context: CallContext): Promise<GatewayResult> {
     const cache = cachePolicy("complete", request, context);
-    // A cache entry may be shared between callers: only an admitted call may start (and so end) its run.
-    if (cache !== undefined) await context.admitted;
-    const outcome = cache === undefined ? undefined : await log.claim(cache.key, cache.key, "run", cache.ttlMs);
-    if (cache === undefined || !readsCache(outcome)) return engine.complete(request, context);
+    const outcome = cache === undefined ? undefined : await claimCacheEntry(cache, context);
+    if (cache === undefined || outcome === undefined) return engine.complete(request, context);
     if (outcome === "claimed") {
       const answer = async (detached: CallContext): Promise<GatewayResult> => {
         const result = await engine.complete(request, detached);
