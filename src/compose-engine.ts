@@ -1,8 +1,9 @@
 /**
  * The engine a gateway process serves, as layers around the routing engine, outermost first:
  *
- *   traces (a span per request) → PII redaction → replay (duplicate request ids, resumes, exact cache)
- *   → engine holder (config reloads) → routing engine
+ *   overload gate (calls wait while the loop falls behind) → traces (a span per request) → PII
+ *   redaction → replay (duplicate request ids, resumes, exact cache) → engine holder (config reloads)
+ *   → routing engine
  *
  * Redaction sits outside the replay layer, so runs, their fingerprints and the cache only ever see the
  * redacted request. Every layer reads the serving config through `current`, so a reload reaches them
@@ -13,7 +14,7 @@ import { policyOfCaller } from "./callers/caller-authenticator.js";
 import type { GatewayConfig } from "./config/schema.js";
 import { createFallbackLog, type FallbackLog } from "./dashboard/fallback-log.js";
 import { createEngineHolder, type EngineHolder } from "./gateway/engine-holder.js";
-import type { CompletionEngine } from "./gateway/types.js";
+import { createOverloadGatedEngine, type OverloadGatedEngine } from "./gateway/overload-gated-engine.js";
 import { createTracingEngine } from "./observability/tracing-engine.js";
 import { createRedactingEngine } from "./redaction/redacting-engine.js";
 import { createReplayLayer } from "./replay/create-replay-layer.js";
@@ -21,7 +22,7 @@ import type { ProcessStateStore } from "./state/create-state-store.js";
 
 export interface ComposedEngine {
   /** What the server calls. */
-  engine: CompletionEngine;
+  engine: OverloadGatedEngine;
   /** The routing engine of the serving config; `rebuild` replaces it. */
   engines: EngineHolder;
   fallbacks: FallbackLog;
@@ -49,6 +50,8 @@ export async function composeEngine(options: {
     config: () => current().redaction,
     callerRedacts: (caller) => policyOfCaller(caller)?.redactPii === true,
   });
-  const engine = createTracingEngine(redacting, { providerKind: (name) => current().providers[name]?.kind });
+  const tracing = createTracingEngine(redacting, { providerKind: (name) => current().providers[name]?.kind });
+  // Outermost: a call that waits for a slot has not started anything yet, not even its span.
+  const engine = createOverloadGatedEngine(tracing, () => current().server.overload);
   return { engine, engines, fallbacks, rebuild: async (next) => engines.swap(await build(next)) };
 }

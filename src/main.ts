@@ -132,7 +132,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   if (!callers.authenticator.enabled()) logger.warn("caller authentication is off (no auth section): anyone who reaches the port can call");
   // One record per finished call, from either edge: the log line, the records file, the metrics.
-  const metrics = config.server.metrics ? (await import("./observability/metrics.js")).createGatewayMetrics({ engine: () => engine }) : undefined;
+  const metrics = config.server.metrics ? (await import("./observability/metrics.js")).createGatewayMetrics({ engine: () => engine, overload: () => engine.overload() }) : undefined;
   const recorder = createCallRecorder({ logger, metrics, recordsFile: config.server.recordsFile, fallbacks });
   const playgroundRoute = config.server.playground
     ? (await import("./playground/playground-route.js")).createPlaygroundRoute({ logger })

@@ -11,6 +11,7 @@ import { defaultPoolLimits } from "../providers/http/pool-limits.js";
 import { defaultResponseLimits } from "../providers/http/response-limits.js";
 import { providerKinds } from "../providers/registry.js";
 import { defaultConnectionLimits } from "./connection-limits.js";
+import { defaultOverloadLimits } from "./overload-limits.js";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -250,6 +251,23 @@ export const serverSchema = z
         path: ["headersTimeoutMs"],
       })
       .default(defaultConnectionLimits),
+    /**
+     * Completions running at once, adapted to how late the event loop runs; the rest wait in a bounded
+     * queue (src/gateway/overload-gate.ts). Full queue: RATE_LIMITED, cause gateway_overloaded.
+     */
+    overload: z
+      .object({
+        targetLoopDelayMs: positiveInt.default(defaultOverloadLimits.targetLoopDelayMs),
+        minConcurrentCalls: positiveInt.default(defaultOverloadLimits.minConcurrentCalls),
+        maxConcurrentCalls: positiveInt.default(defaultOverloadLimits.maxConcurrentCalls),
+        maxQueuedCalls: nonNegativeInt.default(defaultOverloadLimits.maxQueuedCalls),
+      })
+      .strict()
+      .refine((limits) => limits.minConcurrentCalls <= limits.maxConcurrentCalls, {
+        message: "minConcurrentCalls must not exceed maxConcurrentCalls",
+        path: ["minConcurrentCalls"],
+      })
+      .default(defaultOverloadLimits),
     maxMessageBytes: positiveInt.default(4 * 1024 * 1024),
     maxMessages: positiveInt.default(1_000),
     defaultDeadlineMs: positiveInt.default(120_000),

@@ -11,6 +11,7 @@
  * replica's view, as GetDeploymentStats reports).
  */
 import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, Registry } from "prom-client";
+import type { OverloadView } from "../gateway/overload-gate.js";
 import type { CompletionEngine } from "../gateway/types.js";
 import type { CallRecord } from "./call-record.js";
 
@@ -26,6 +27,8 @@ export interface GatewayMetrics {
 export interface GatewayMetricsOptions {
   /** Reads breaker state and in-flight per deployment at scrape time. */
   engine: () => Pick<CompletionEngine, "deploymentStats" | "listModels">;
+  /** The overload gate's limit, running and waiting calls, read at scrape time. */
+  overload?: () => OverloadView;
   /** Process metrics (CPU, memory, event loop lag, GC); on by default. */
   processMetrics?: boolean;
 }
@@ -185,6 +188,32 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       for (const stats of await options.engine().deploymentStats([])) this.set({ deployment: stats.deployment }, stats.inFlight);
     },
   });
+
+  const overload = options.overload;
+  if (overload !== undefined) {
+    const gauge = (name: string, help: string, read: (view: OverloadView) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read(overload()));
+        },
+      });
+    };
+    gauge("modelgate_overload_concurrency_limit", "Completions the overload gate lets run at once now (it adapts to the event loop's delay).", (view) => view.limit);
+    gauge("modelgate_overload_running_calls", "Completions holding a slot of the overload gate.", (view) => view.running);
+    gauge("modelgate_overload_queued_calls", "Completions waiting for a slot of the overload gate.", (view) => view.queued);
+    new Counter({
+      name: "modelgate_overload_refused_calls_total",
+      help: "Completions refused (RATE_LIMITED, cause gateway_overloaded) because the overload gate's queue was full.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(overload().refused);
+      },
+    });
+  }
 
   return {
     registry,

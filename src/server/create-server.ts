@@ -35,7 +35,8 @@ import { createCertificateCaller } from "./client-certificate-caller.js";
 import { createProtocolListener } from "./listener.js";
 import { createNodeHandler, type ExtraRoutes } from "./node-handler.js";
 import type { HttpAuthenticator } from "./openai/http-authenticator.js";
-import { createOpenAIRoutes, isOpenAICompletionPath } from "./openai/openai-routes.js";
+import { chatCompletionsPath, createOpenAIRoutes, isOpenAICompletionPath } from "./openai/openai-routes.js";
+import { createStartPacer } from "./start-pacer.js";
 import { createMetricsRoute } from "./metrics-route.js";
 import { createCallRecorder, type CallRecorder } from "../observability/call-recorder.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
@@ -90,6 +91,10 @@ export interface GatewayServer {
 }
 
 const gatewayPathPrefix = `/${GatewayService.typeName}/`;
+/** The requests the start pacer spreads over turns: the completions, on both edges. */
+const completionPaths = new Set([`${gatewayPathPrefix}Complete`, `${gatewayPathPrefix}StreamComplete`, chatCompletionsPath]);
+/** Measured with the battery's A14 (docs/reliability.md): 16 kept a burst of 1,000 streams' starts to short turns. */
+const completionStartsPerTurn = 8;
 /** After the grace period, how long aborted handlers get to write their final status. */
 const abortSettleMs = 1_000;
 
@@ -170,8 +175,13 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
     },
   });
   const startTls = serverConfig.tls;
+  // Completions start at most `completionStartsPerTurn` per turn of the loop (start-pacer.ts); the
+  // rest of the traffic (health, metrics, stats) is never held behind a burst of them.
+  const pacedCompletions = createStartPacer(handler, completionStartsPerTurn);
+  const pacedHandler: typeof handler = (request, response) =>
+    (completionPaths.has((request.url ?? "").split("?", 1)[0]) ? pacedCompletions : handler)(request, response);
   const listener = createProtocolListener(
-    handler,
+    pacedHandler,
     serverConfig.connections,
     startTls === undefined ? undefined : { config: () => currentConfig().server.tls ?? startTls, logger },
   );
