@@ -109,7 +109,7 @@ it("A14: 1,000 streams opened at once to a healthy 2 s upstream all complete, an
   await recordFigures(
     {
       id: "A14",
-      title: "1,000 streams opened at once, 2 s each, healthy upstream, default pool (maxConnections 64)",
+      title: "1,000 streams opened at once, 2 s each, healthy upstream, default pool and overload gate",
       invariant: `100 % completed from the primary with all 20 deltas; 0 failed attempts and 0 failures in the primary's stats (queueing is not the vendor's fault); peak RSS ≤ ${ABUSE_RSS_BOUND_MIB} MiB; health p99 ≤ ${HEALTH_P99_BOUND_MS} ms`,
       figures:
         `A14: ${completed}/${STREAMS} completed in ${(durationMs / 1000).toFixed(1)} s (${[...codes.entries()].map(([code, count]) => `${code} ${count}`).join(", ")}), ` +
