@@ -20,7 +20,10 @@ import { configSchema } from "../src/config/schema.js";
 import { createLogger } from "../src/observability/logger.js";
 import type { CompleteResult, ProviderAdapter, StreamPart } from "../src/providers/spec.js";
 import { createGatewayEngine } from "../src/routing/create-gateway-engine.js";
+import { openRequestScope } from "../src/gateway/request-scope.js";
 import { createGatewayServiceImpl } from "../src/server/gateway-service.js";
+import { gatewayErrorForAbort } from "../src/server/interceptors/abort-reasons.js";
+import { requestScopeKey } from "../src/server/interceptors/request-scope-key.js";
 import { argument } from "./lib/cli.js";
 
 const calls = Number(argument("calls", "30000"));
@@ -59,20 +62,26 @@ const engine = await createGatewayEngine(config, { logger, adapters: new Map([["
 const service = createGatewayServiceImpl(engine, { config: config.server, logger });
 const requestJson = JSON.stringify({ model: "mock-instant", messages: [{ role: "ROLE_USER", parts: [{ text: "Say hello." }] }] });
 
-/** What connect hands an implementation (our server's contexts are cheaper; this is the upper bound). */
-function handlerContext(method: HandlerContext["method"]): HandlerContext {
+/**
+ * What connect hands an implementation (our server's contexts are cheaper; this is the upper bound),
+ * with the RequestScope the deadline interceptor would have opened (closed by `done`).
+ */
+function handlerContext(method: HandlerContext["method"]): HandlerContext & { done(): void } {
+  const signal = new AbortController().signal;
+  const scope = openRequestScope({ method: method.name, requestId: "in-process", timeoutMs: 60_000, cancel: signal, reasonFor: gatewayErrorForAbort, logger });
   return {
+    done: () => scope.close(),
     service: GatewayService,
     method,
     protocolName: "connect",
     requestMethod: "POST",
     url: "http://127.0.0.1/",
-    signal: new AbortController().signal,
+    signal,
     timeoutMs: () => undefined,
     requestHeader: new Headers(),
     responseHeader: new Headers(),
     responseTrailer: new Headers(),
-    values: createContextValues(),
+    values: createContextValues().set(requestScopeKey, scope),
   };
 }
 
@@ -81,15 +90,19 @@ type Streaming = (request: unknown, context: HandlerContext) => AsyncIterable<St
 
 async function unaryCall(): Promise<void> {
   const request = fromJsonString(CompleteRequestSchema, requestJson, { ignoreUnknownFields: true });
-  const response = await (service.complete as Unary)(request, handlerContext(GatewayService.method.complete));
+  const context = handlerContext(GatewayService.method.complete);
+  const response = await (service.complete as Unary)(request, context);
   toJsonString(CompleteResponseSchema, create(CompleteResponseSchema, response));
+  context.done();
 }
 
 async function streamCall(): Promise<void> {
   const request = fromJsonString(StreamCompleteRequestSchema, requestJson, { ignoreUnknownFields: true });
-  for await (const event of (service.streamComplete as Streaming)(request, handlerContext(GatewayService.method.streamComplete))) {
+  const context = handlerContext(GatewayService.method.streamComplete);
+  for await (const event of (service.streamComplete as Streaming)(request, context)) {
     toJsonString(StreamCompleteResponseSchema, create(StreamCompleteResponseSchema, event));
   }
+  context.done();
 }
 
 async function measure(name: string, call: () => Promise<void>): Promise<void> {

@@ -90,27 +90,34 @@ export function createMemoryRunLog(options: { maxRuns: number; maxEvents: number
     },
     async *read(key, after, signal) {
       let next = after + 1;
-      for (;;) {
-        const run = live(key);
-        if (run === undefined) throw new GatewayError("RESUME_NOT_FOUND", "no stored run for this request id (never run, or expired)");
-        if (next < run.first) throw new GatewayError("RESUME_NOT_FOUND", `events before position ${run.first} are no longer kept`);
-        while (next < run.first + run.entries.length) {
-          const entry = run.entries[next - run.first];
-          yield { position: next, entry };
-          next++;
-          if (isTerminal(entry)) return;
+      // One abort listener for the whole read, not one per wait: a stream waits once per event.
+      let wake: (() => void) | undefined;
+      const onAbort = (): void => wake?.();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        for (;;) {
+          const run = live(key);
+          if (run === undefined) throw new GatewayError("RESUME_NOT_FOUND", "no stored run for this request id (never run, or expired)");
+          if (next < run.first) throw new GatewayError("RESUME_NOT_FOUND", `events before position ${run.first} are no longer kept`);
+          while (next < run.first + run.entries.length) {
+            const entry = run.entries[next - run.first];
+            yield { position: next, entry };
+            next++;
+            if (isTerminal(entry)) return;
+          }
+          if (run.state !== "running") throw new GatewayError("RUN_LOST", "the run ended without a final event");
+          signal.throwIfAborted();
+          await new Promise<void>((resolve) => {
+            wake = () => {
+              run.wake.delete(wake as () => void);
+              wake = undefined;
+              resolve();
+            };
+            run.wake.add(wake);
+          });
         }
-        if (run.state !== "running") throw new GatewayError("RUN_LOST", "the run ended without a final event");
-        signal.throwIfAborted();
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            run.wake.delete(done);
-            signal.removeEventListener("abort", done);
-            resolve();
-          };
-          run.wake.add(done);
-          signal.addEventListener("abort", done, { once: true });
-        });
+      } finally {
+        signal.removeEventListener("abort", onAbort);
       }
     },
     async close() {
