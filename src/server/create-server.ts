@@ -93,7 +93,7 @@ export interface GatewayServer {
 const gatewayPathPrefix = `/${GatewayService.typeName}/`;
 /** The requests the start pacer spreads over turns: the completions, on both edges. */
 const completionPaths = new Set([`${gatewayPathPrefix}Complete`, `${gatewayPathPrefix}StreamComplete`, chatCompletionsPath]);
-/** Measured with the battery's A14 (docs/reliability.md): 16 kept a burst of 1,000 streams' starts to short turns. */
+/** A burst of 1,000 streams' starts held the loop 350–450 ms a turn unpaced; 8 keeps each turn's share small, and 4 did no better (docs/benchmarks.md, "Overload"). */
 const completionStartsPerTurn = 8;
 /** After the grace period, how long aborted handlers get to write their final status. */
 const abortSettleMs = 1_000;
