@@ -11,7 +11,7 @@ export interface OverloadLimits {
 
 export const defaultOverloadLimits: Readonly<OverloadLimits> = Object.freeze({
   targetLoopDelayMs: 10,
-  minConcurrentCalls: 32,
+  minConcurrentCalls: 128,
   maxConcurrentCalls: 10_000,
   maxQueuedCalls: 10_000,
 });

@@ -14,7 +14,7 @@
 import type { OverloadLimits } from "../config/overload-limits.js";
 import { GatewayError } from "./gateway-error.js";
 
-/** Where the limit starts: enough for any unloaded gateway, low enough that a burst cannot swamp the loop before the first window reports. */
+/** Where the limit starts unless the minimum is higher (it is by default: docs/benchmarks.md, "Overload"). */
 const initialConcurrentCalls = 64;
 /** Calls let out of the queue per turn of the loop: each start costs a burst of work, so a freed batch of slots must not become one long turn. */
 const admittedPerTurn = 8;
