@@ -108,12 +108,13 @@ export function createMemoryRunLog(options: { maxRuns: number; maxEvents: number
           if (run.state !== "running") throw new GatewayError("RUN_LOST", "the run ended without a final event");
           signal.throwIfAborted();
           await new Promise<void>((resolve) => {
-            wake = () => {
-              run.wake.delete(wake as () => void);
+            const done = (): void => {
+              run.wake.delete(done);
               wake = undefined;
               resolve();
             };
-            run.wake.add(wake);
+            wake = done;
+            run.wake.add(done);
           });
         }
       } finally {
