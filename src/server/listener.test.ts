@@ -1,4 +1,5 @@
-import { connect, type Socket } from "node:net";
+import http from "node:http";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
 import { createProtocolListener, http2Preface, type ProtocolListener } from "./listener.js";
@@ -84,6 +85,27 @@ describe("createProtocolListener", () => {
       socket.on("error", reject);
     });
     expect(received).toBe("04");
+  });
+
+  it("leaves no listener of its own on a connection it handed over", async () => {
+    // The handler notes how many "timeout" listeners its request's socket has.
+    const counts: number[] = [];
+    const record = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+      counts.push(request.socket.listenerCount("timeout"));
+      response.end("ok");
+    };
+    listener = createProtocolListener(record as never);
+    const port = await listener.listen(0, "127.0.0.1");
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    // The same handler behind a plain node:http server: the listener must add nothing to it.
+    const plain = http.createServer(record);
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", () => resolve()));
+    const plainPort = (plain.address() as AddressInfo).port;
+    await (await fetch(`http://127.0.0.1:${plainPort}/`)).text();
+    plain.closeAllConnections();
+    plain.close();
+    expect(counts).toHaveLength(2);
+    expect(counts[0]).toBe(counts[1]);
   });
 
   it("drops a connection that closes before sending anything", async () => {

@@ -119,10 +119,10 @@ export function createProtocolListener(
 
   function sniff(socket: Socket): void {
     let buffered: Buffer = Buffer.alloc(0);
-    socket.setTimeout(limits.headersTimeoutMs, () => socket.destroy());
     const abandon = (): void => {
       socket.destroy();
     };
+    socket.setTimeout(limits.headersTimeoutMs, abandon);
     const onReadable = (): void => {
       for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) {
         buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -135,9 +135,11 @@ export function createProtocolListener(
         else socket.once("readable", onReadable);
         return;
       }
+      // Every listener of the sniffer goes, or it would keep this closure (and the first chunk) for the
+      // connection's life, and destroy the socket on a later server's timeout of its own.
       socket.removeListener("end", abandon);
       socket.removeListener("error", abandon);
-      socket.setTimeout(0);
+      socket.setTimeout(0, abandon);
       socket.unshift(buffered);
       (prefaceSoFar ? http2Server : http1Server).emit("connection", socket);
     };
