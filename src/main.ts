@@ -145,7 +145,7 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     adminRoute(request, response) || (playgroundRoute?.(request, response) ?? false) || (dashboardRoute?.(request, response) ?? false);
   let server: GatewayServer;
   try {
-    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state, callers, healthMonitor, metrics, recorder, authenticateHttp: createHttpCallerAuthenticator(callers), currentConfig: () => reloader.current() });
+    server = await createGatewayServer({ config, engine, logger, port: parsed.port, extraRoutes, sharedState: state, callers, healthMonitor, metrics, recorder, overloadDoor: engine.door, authenticateHttp: createHttpCallerAuthenticator(callers), currentConfig: () => reloader.current() });
   } catch (error) {
     reloader.close();
     await engine.close();

@@ -114,4 +114,21 @@ describe("overload gate", () => {
     await nextTurn();
     expect(gate.view()).toMatchObject({ running: 20, queued: 0 });
   });
+  it("opens its door to the edge: new calls wait outside once 64 wait inside, and those count against the queue bound", async () => {
+    const gate = createOverloadGate(limits({ maxQueuedCalls: 70 }));
+    await enterMany(gate, 4);
+    let heldOutside = 0;
+    gate.door.countHeld(() => heldOutside);
+    for (let index = 0; index < 63; index++) void gate.enter(noSignal);
+    expect(gate.door.shouldHold()).toBe(false);
+    void gate.enter(noSignal);
+    expect(gate.door.shouldHold()).toBe(true);
+    // 64 inside: the edge may hold up to 5 more, and the 70th waiting call anywhere is refused.
+    expect(gate.door.canHold(5)).toBe(true);
+    expect(gate.door.canHold(6)).toBe(false);
+    heldOutside = 5;
+    expect(gate.view().queued).toBe(69);
+    void gate.enter(noSignal);
+    expect(() => gate.enter(noSignal)).toThrow(GatewayError);
+  });
 });

@@ -18,17 +18,33 @@ import { GatewayError } from "./gateway-error.js";
 const initialConcurrentCalls = 64;
 /** Calls let out of the queue per turn of the loop: each start costs a burst of work, so a freed batch of slots must not become one long turn. */
 const admittedPerTurn = 8;
+/** Calls waiting inside the gate past which new ones wait at the edge, unparsed (start-pacer.ts): enough to fill the slots freed in several turns. */
+const waitingBeforeHold = 64;
 /** What a refused call is told to wait before it tries again. */
 const retryAfterMs = 1_000;
 
 export interface OverloadView {
   limit: number;
   running: number;
+  /** Calls waiting for a slot: in the gate, and at the edge before they are parsed. */
   queued: number;
   /** Calls refused because the queue was full, since start. */
   refused: number;
   /** The loop delay the limit last adjusted to. */
   loopDelayMs: number;
+}
+
+/**
+ * Lets the edge keep new calls waiting before they are parsed (src/server/start-pacer.ts) while enough
+ * wait inside; those count against the gate's queue bound.
+ */
+export interface OverloadDoor {
+  /** Whether enough calls wait inside that a new one should wait at the edge. */
+  shouldHold(): boolean;
+  /** Whether one more may wait at the edge, with `held` there already, within the queue bound. */
+  canHold(held: number): boolean;
+  /** Tells the gate how many wait at the edge. */
+  countHeld(read: () => number): void;
 }
 
 /** Ends a call's hold on its slot; calling it twice is harmless. */
@@ -44,6 +60,7 @@ export interface OverloadGate {
   /** Adapts the limit to the loop delay of the window that just ended (the probe calls this). */
   adjust(loopDelayMs: number): void;
   view(): OverloadView;
+  door: OverloadDoor;
 }
 
 interface Waiter {
@@ -61,6 +78,7 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
   // A Set keeps arrival order and drops an aborted waiter in O(1).
   const waiting = new Set<Waiter>();
   let startedThisTurn = 0;
+  let heldAtEdge: () => number = () => 0;
 
   const release = (): Release => {
     let released = false;
@@ -102,7 +120,7 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
         return release();
       }
       signal.throwIfAborted();
-      if (waiting.size >= limits().maxQueuedCalls) {
+      if (waiting.size + heldAtEdge() >= limits().maxQueuedCalls) {
         refused++;
         throw new GatewayError("RATE_LIMITED", "the gateway is overloaded: too many calls are waiting to start; retry shortly", {
           retryAfterMs,
@@ -139,7 +157,15 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
       if (waiting.size > 0) admitWaiting();
     },
 
-    view: () => ({ limit, running, queued: waiting.size, refused, loopDelayMs }),
+    view: () => ({ limit, running, queued: waiting.size + heldAtEdge(), refused, loopDelayMs }),
+
+    door: {
+      shouldHold: () => waiting.size >= waitingBeforeHold,
+      canHold: (held) => waiting.size + held < limits().maxQueuedCalls,
+      countHeld(read) {
+        heldAtEdge = read;
+      },
+    },
   };
 }
 

@@ -5,11 +5,13 @@
  */
 import { createLoopDelayProbe } from "./loop-delay-probe.js";
 import type { OverloadLimits } from "../config/overload-limits.js";
-import { createOverloadGate, type OverloadView, type Release } from "./overload-gate.js";
+import { createOverloadGate, type OverloadDoor, type OverloadView, type Release } from "./overload-gate.js";
 import type { CompletionEngine } from "./types.js";
 
 export interface OverloadGatedEngine extends CompletionEngine {
   overload(): OverloadView;
+  /** Where the server's edge keeps new completions waiting, unparsed, while enough wait here. */
+  door: OverloadDoor;
 }
 
 export function createOverloadGatedEngine(engine: CompletionEngine, limits: () => OverloadLimits): OverloadGatedEngine {
@@ -49,6 +51,7 @@ export function createOverloadGatedEngine(engine: CompletionEngine, limits: () =
     listModels: () => engine.listModels(),
     deploymentStats: (names) => engine.deploymentStats(names),
     overload: () => gate.view(),
+    door: gate.door,
     async close() {
       probe.stop();
       await engine.close();

@@ -37,6 +37,7 @@ import { createNodeHandler, type ExtraRoutes } from "./node-handler.js";
 import type { HttpAuthenticator } from "./openai/http-authenticator.js";
 import { chatCompletionsPath, createOpenAIRoutes, isOpenAICompletionPath } from "./openai/openai-routes.js";
 import { createStartPacer } from "./start-pacer.js";
+import type { OverloadDoor } from "../gateway/overload-gate.js";
 import { createMetricsRoute } from "./metrics-route.js";
 import { createCallRecorder, type CallRecorder } from "../observability/call-recorder.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
@@ -62,6 +63,8 @@ export interface CreateGatewayServerOptions {
   recorder?: CallRecorder;
   /** Caller keys, limits and budgets of the GatewayService (src/callers/); anonymous when absent. */
   callers?: CallerGate;
+  /** The overload gate's door (the composed engine's): new completions wait at it, unparsed, while enough wait in the gate. */
+  overloadDoor?: OverloadDoor;
   /** Live health for WatchHealth and `/dashboard` (src/dashboard/); one over `engine` alone when absent. */
   healthMonitor?: HealthMonitor;
   /**
@@ -175,9 +178,16 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
     },
   });
   const startTls = serverConfig.tls;
-  // Completions start at most `completionStartsPerTurn` per turn of the loop (start-pacer.ts); the
-  // rest of the traffic (health, metrics, stats) is never held behind a burst of them.
-  const pacedCompletions = createStartPacer(handler, completionStartsPerTurn);
+  // Completions start at most `completionStartsPerTurn` per turn of the loop (start-pacer.ts), and wait
+  // there unparsed while the overload gate has enough waiting; the rest of the traffic (health, metrics,
+  // stats) is never held behind them. A draining server holds none: they start and are refused
+  // UNAVAILABLE (nothing of theirs has run, so a client may retry them on another replica).
+  const door = options.overloadDoor;
+  const pacedCompletions = createStartPacer(
+    handler,
+    completionStartsPerTurn,
+    door === undefined ? undefined : { ...door, shouldHold: () => !draining && door.shouldHold() },
+  );
   const pacedHandler: typeof handler = (request, response) =>
     (completionPaths.has((request.url ?? "").split("?", 1)[0]) ? pacedCompletions : handler)(request, response);
   const listener = createProtocolListener(
@@ -219,7 +229,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       health.setAll("NOT_SERVING");
       listener.stopAccepting();
       logger.info({ graceMs, running: gatewayCalls }, "draining: waiting for running calls");
-      await waitUntil(() => gatewayCalls === 0, graceMs);
+      await waitUntil(() => gatewayCalls === 0 && pacedCompletions.waiting() === 0, graceMs);
       if (gatewayCalls > 0) logger.warn({ running: gatewayCalls }, "grace period over: aborting running calls");
       shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
       await waitUntil(() => allRequests === 0, abortSettleMs);

@@ -34,3 +34,32 @@ it("drops a waiting request whose client went away, without spending a start on 
   await nextTurn();
   expect(started).toEqual(["first", "second"]);
 });
+
+it("holds requests, unstarted, while the door says enough wait inside, and starts them in order once it opens", async () => {
+  const started: string[] = [];
+  let hold = true;
+  let room = 10;
+  let held: () => number = () => 0;
+  const door = { shouldHold: () => hold, canHold: (count: number) => count < room, countHeld: (read: () => number) => (held = read) };
+  const pace = createStartPacer((incoming) => started.push(incoming.url ?? ""), 2, door);
+  for (let index = 0; index < 5; index++) pace(...request(`r${index}`));
+  pace(...request("gone", true));
+  await nextTurn();
+  expect(started).toEqual([]);
+  expect(held()).toBe(6);
+  expect(pace.waiting()).toBe(6);
+  // Past the room the gate leaves, a request starts at once: the gate refuses it in its protocol's terms.
+  room = 6;
+  pace(...request("over"));
+  expect(started).toEqual(["over"]);
+  room = 10;
+  hold = false;
+  // The pacer asks the door again within a few milliseconds, then starts `perTurn` a turn.
+  const askedAgain = Date.now();
+  while (started.length === 1 && Date.now() - askedAgain < 1_000) await nextTurn();
+  expect(started).toEqual(["over", "r0", "r1"]);
+  await nextTurn();
+  await nextTurn();
+  expect(started).toEqual(["over", "r0", "r1", "r2", "r3", "r4"]);
+  expect(held()).toBe(0);
+});
