@@ -28,6 +28,8 @@ export interface OverloadView {
   running: number;
   /** Calls waiting for a slot: in the gate, and at the edge before they are parsed. */
   queued: number;
+  /** Of `queued`, those waiting at the edge. */
+  held: number;
   /** Calls refused because the queue was full, since start. */
   refused: number;
   /** The loop delay the limit last adjusted to. */
@@ -157,7 +159,10 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
       if (waiting.size > 0) admitWaiting();
     },
 
-    view: () => ({ limit, running, queued: waiting.size + heldAtEdge(), refused, loopDelayMs }),
+    view: () => {
+      const held = heldAtEdge();
+      return { limit, running, queued: waiting.size + held, held, refused, loopDelayMs };
+    },
 
     door: {
       shouldHold: () => waiting.size >= waitingBeforeHold,

@@ -204,6 +204,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     gauge("modelgate_overload_concurrency_limit", "Completions the overload gate lets run at once now (it adapts to the event loop's delay).", (view) => view.limit);
     gauge("modelgate_overload_running_calls", "Completions holding a slot of the overload gate.", (view) => view.running);
     gauge("modelgate_overload_queued_calls", "Completions waiting for a slot of the overload gate.", (view) => view.queued);
+    gauge("modelgate_overload_held_calls", "Of the completions waiting, those held at the edge before they are parsed.", (view) => view.held);
     new Counter({
       name: "modelgate_overload_refused_calls_total",
       help: "Completions refused (RATE_LIMITED, cause gateway_overloaded) because the overload gate's queue was full.",

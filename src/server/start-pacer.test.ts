@@ -3,8 +3,9 @@ import { expect, it } from "vitest";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 import { createStartPacer } from "./start-pacer.js";
 
-function request(name: string, destroyed = false): [NodeRequest, NodeResponse] {
-  return [{ url: name, destroyed } as unknown as NodeRequest, { destroyed: false } as unknown as NodeResponse];
+function request(name: string, destroyed = false, bodyBytes: number | null = 100): [NodeRequest, NodeResponse] {
+  const headers = bodyBytes === null ? {} : { "content-length": String(bodyBytes) };
+  return [{ url: name, destroyed, headers } as unknown as NodeRequest, { destroyed: false } as unknown as NodeResponse];
 }
 
 it("starts at most `perTurn` requests in one turn of the event loop, the rest in order in the turns after", async () => {
@@ -62,4 +63,19 @@ it("holds requests, unstarted, while the door says enough wait inside, and start
   await nextTurn();
   expect(started).toEqual(["over", "r0", "r1", "r2", "r3", "r4"]);
   expect(held()).toBe(0);
+});
+
+it("never holds a request whose body is larger than 16 KiB or unannounced: it starts in its turn, ahead of the held ones", async () => {
+  const started: string[] = [];
+  const door = { shouldHold: () => true, canHold: () => true, countHeld: () => undefined };
+  const pace = createStartPacer((incoming) => started.push(incoming.url ?? ""), 2, door);
+  pace(...request("small"));
+  pace(...request("large", false, 16 * 1024 + 1));
+  pace(...request("chunked", false, null));
+  pace(...request("limit", false, 16 * 1024));
+  expect(started).toEqual(["large", "chunked"]);
+  await nextTurn();
+  await nextTurn();
+  expect(started).toEqual(["large", "chunked"]);
+  expect(pace.waiting()).toBe(2);
 });

@@ -6,16 +6,17 @@
  * the rest start in the turns after, in arrival order, with the loop's I/O in between. Under that rate a
  * request starts at once: the unloaded path costs a counter and one setImmediate per turn.
  *
- * With a `door` (the overload gate's, src/gateway/overload-gate.ts), requests also wait here, unparsed,
- * while enough calls already wait inside the gate: a waiting request then costs its socket and Node's
- * request objects, not the tens of kilobytes a started call holds, and its parsing moves to when it can
- * run. They are counted as the gate's own waiting calls, so its queue bound covers both; past it, a
- * request starts at once and the gate refuses it in its protocol's terms.
+ * With a `door` (the overload gate's, src/gateway/overload-gate.ts), a request whose body arrives whole
+ * without being read also waits here, unparsed, while enough calls wait inside the gate: it then costs
+ * its socket and Node's request objects, not the tens of kilobytes a started call holds, and its parsing
+ * moves to when it can run. Such requests count as the gate's waiting calls, so its queue bound covers
+ * both; past it, a request starts at once and the gate refuses it in its protocol's terms. A request
+ * with a larger or unannounced body is never held (unread, it would stop arriving and run into the
+ * request timeout); it waits in the gate as before.
  *
- * The queue holds requests the listener already accepted, so the listener's limits (connections,
- * streams per session) bound it. A request whose client left while it waited is dropped.
+ * The queues hold requests the listener already accepted, so the listener's limits (connections,
+ * streams per session) bound them. A request whose client left while it waited is dropped.
  */
-import type { OverloadDoor } from "../gateway/overload-gate.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 
 export type NodeHandler = (request: NodeRequest, response: NodeResponse) => void;
@@ -27,14 +28,63 @@ export interface StartPacer extends NodeHandler {
 
 /** While requests are held, how often the door is asked again: about a turn, without spinning the loop. */
 const holdRecheckMs = 2;
+/**
+ * The largest body a held request may announce: one that fits the request stream's buffer (Node's
+ * high-water mark, 16 KiB, for both HTTP versions) arrives whole without being read.
+ */
+const holdableBodyBytes = 16 * 1024;
 
-export function createStartPacer(handle: NodeHandler, perTurn: number, door?: OverloadDoor): StartPacer {
+type Pending = [NodeRequest, NodeResponse];
+
+/** An array queue that drops its started entries in bulk, so a queue that never empties stays small. */
+class PendingQueue {
+  private items: Pending[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(pending: Pending): void {
+    this.items.push(pending);
+  }
+
+  shift(): Pending | undefined {
+    if (this.head === this.items.length) return undefined;
+    const pending = this.items[this.head++];
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1_024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return pending;
+  }
+}
+
+/** Whether the request announced a body small enough to arrive whole unread (`holdableBodyBytes`). */
+function arrivesWhole(request: NodeRequest): boolean {
+  const declared = request.headers["content-length"];
+  if (typeof declared !== "string" || !/^\d{1,9}$/.test(declared)) return false;
+  return Number(declared) <= holdableBodyBytes;
+}
+
+/** The overload gate's door, as the pacer asks it: the server supplies the count of calls it has started. */
+export interface PacerDoor {
+  shouldHold(): boolean;
+  canHold(held: number): boolean;
+  countHeld(read: () => number): void;
+}
+
+export function createStartPacer(handle: NodeHandler, perTurn: number, door?: PacerDoor): StartPacer {
   let startedThisTurn = 0;
   let scheduled = false;
   let recheck: NodeJS.Timeout | undefined;
-  let waiting: [NodeRequest, NodeResponse][] = [];
-  let head = 0;
-  door?.countHeld(() => waiting.length - head);
+  // Requests waiting for their turn, and requests the door holds (only these count as the gate's).
+  const paced = new PendingQueue();
+  const held = new PendingQueue();
+  door?.countHeld(() => held.size);
 
   const schedule = (): void => {
     if (scheduled) return;
@@ -42,28 +92,26 @@ export function createStartPacer(handle: NodeHandler, perTurn: number, door?: Ov
     setImmediate(nextTurn);
   };
 
-  const holding = (): boolean => door !== undefined && door.shouldHold() && door.canHold(waiting.length - head);
+  const always = (): boolean => true;
+  const doorOpen = (): boolean => door === undefined || !door.shouldHold();
 
-  function nextTurn(): void {
-    scheduled = false;
-    startedThisTurn = 0;
-    while (head < waiting.length && startedThisTurn < perTurn) {
-      if (holding()) break;
-      const [request, response] = waiting[head++];
+  /** Starts requests from `queue` while this turn has starts left and `may()` allows. */
+  function startFrom(queue: PendingQueue, may: () => boolean): void {
+    while (queue.size > 0 && startedThisTurn < perTurn && may()) {
+      const [request, response] = queue.shift() as Pending;
       if (request.destroyed || response.destroyed) continue;
       startedThisTurn++;
       handle(request, response);
     }
-    // Drop the started entries once they are most of the array, so a queue that never empties stays small.
-    if (head > 1_024 && head * 2 > waiting.length) {
-      waiting = waiting.slice(head);
-      head = 0;
-    } else if (head === waiting.length) {
-      waiting = [];
-      head = 0;
-    }
+  }
+
+  function nextTurn(): void {
+    scheduled = false;
+    startedThisTurn = 0;
+    startFrom(paced, always);
+    startFrom(held, doorOpen);
     if (startedThisTurn > 0) schedule();
-    else if (head < waiting.length && recheck === undefined) {
+    else if (paced.size + held.size > 0 && recheck === undefined) {
       recheck = setTimeout(() => {
         recheck = undefined;
         schedule();
@@ -72,19 +120,22 @@ export function createStartPacer(handle: NodeHandler, perTurn: number, door?: Ov
   }
 
   const pacedStart: NodeHandler = (request, response) => {
-    if (door !== undefined && door.shouldHold() && !door.canHold(waiting.length - head)) {
+    // Held while the door says so, and behind those already held, so the held keep their order.
+    if (door !== undefined && (held.size > 0 || door.shouldHold()) && arrivesWhole(request)) {
+      if (door.canHold(held.size)) held.push([request, response]);
       // No room left to wait: it starts now and the gate refuses it, in its protocol's terms.
-      handle(request, response);
+      else handle(request, response);
+      schedule();
       return;
     }
-    if (startedThisTurn < perTurn && head === waiting.length && !holding()) {
+    if (startedThisTurn < perTurn && paced.size === 0) {
       startedThisTurn++;
       schedule();
       handle(request, response);
       return;
     }
-    waiting.push([request, response]);
+    paced.push([request, response]);
     schedule();
   };
-  return Object.assign(pacedStart, { waiting: () => waiting.length - head });
+  return Object.assign(pacedStart, { waiting: () => paced.size + held.size });
 }
