@@ -232,7 +232,7 @@ export async function createGatewayServer(options: CreateGatewayServerOptions): 
       await waitUntil(() => gatewayCalls === 0 && pacedCompletions.waiting() === 0, graceMs);
       if (gatewayCalls > 0) logger.warn({ running: gatewayCalls }, "grace period over: aborting running calls");
       shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
-      await waitUntil(() => allRequests === 0, abortSettleMs);
+      await waitUntil(() => allRequests === 0 && pacedCompletions.waiting() === 0, abortSettleMs);
       listener.destroyAll();
       await listener.whenClosed();
       logger.info("server closed");
