@@ -49,9 +49,10 @@ it("holds requests, unstarted, while the door says enough wait inside, and start
   expect(started).toEqual([]);
   expect(held()).toBe(6);
   expect(pace.waiting()).toBe(6);
-  // Past the room the gate leaves, a request starts at once: the gate refuses it in its protocol's terms.
+  // Past the room the gate leaves, a request starts in its turn: the gate refuses it in its protocol's terms.
   room = 6;
   pace(...request("over"));
+  await nextTurn();
   expect(started).toEqual(["over"]);
   room = 10;
   hold = false;

@@ -9,14 +9,15 @@
  * With a `door` (the overload gate's, src/gateway/overload-gate.ts), a request whose body arrives whole
  * without being read also waits here, unparsed, while enough calls wait inside the gate: it then costs
  * its socket and Node's request objects, not the tens of kilobytes a started call holds, and its parsing
- * moves to when it can run. Such requests count as the gate's waiting calls, so its queue bound covers
- * both; past it, a request starts at once and the gate refuses it in its protocol's terms. A request
+ * moves to when it can run. Those held count as the gate's waiting calls, so its queue bound covers
+ * both; past it, a request starts in its turn and the gate refuses it in its protocol's terms. A request
  * with a larger or unannounced body is never held (unread, it would stop arriving and run into the
  * request timeout); it waits in the gate as before.
  *
  * The queues hold requests the listener already accepted, so the listener's limits (connections,
  * streams per session) bound them. A request whose client left while it waited is dropped.
  */
+import type { OverloadDoor } from "../gateway/overload-gate.js";
 import type { NodeRequest, NodeResponse } from "./node-handler.js";
 
 export type NodeHandler = (request: NodeRequest, response: NodeResponse) => void;
@@ -70,14 +71,7 @@ function arrivesWhole(request: NodeRequest): boolean {
   return Number(declared) <= holdableBodyBytes;
 }
 
-/** The overload gate's door, as the pacer asks it: the server supplies the count of calls it has started. */
-export interface PacerDoor {
-  shouldHold(): boolean;
-  canHold(held: number): boolean;
-  countHeld(read: () => number): void;
-}
-
-export function createStartPacer(handle: NodeHandler, perTurn: number, door?: PacerDoor): StartPacer {
+export function createStartPacer(handle: NodeHandler, perTurn: number, door?: OverloadDoor): StartPacer {
   let startedThisTurn = 0;
   let scheduled = false;
   let recheck: NodeJS.Timeout | undefined;
@@ -122,9 +116,8 @@ export function createStartPacer(handle: NodeHandler, perTurn: number, door?: Pa
   const pacedStart: NodeHandler = (request, response) => {
     // Held while the door says so, and behind those already held, so the held keep their order.
     if (door !== undefined && (held.size > 0 || door.shouldHold()) && arrivesWhole(request)) {
-      if (door.canHold(held.size)) held.push([request, response]);
-      // No room left to wait: it starts now and the gate refuses it, in its protocol's terms.
-      else handle(request, response);
+      // No room left to wait: it starts in its turn, and the gate refuses it in its protocol's terms.
+      (door.canHold(held.size) ? held : paced).push([request, response]);
       schedule();
       return;
     }
