@@ -123,9 +123,11 @@ describe("overload gate", () => {
     expect(gate.door.shouldHold()).toBe(false);
     void gate.enter(noSignal);
     expect(gate.door.shouldHold()).toBe(true);
-    // 64 inside: the edge may hold up to 5 more, and the 70th waiting call anywhere is refused.
-    expect(gate.door.canHold(5)).toBe(true);
-    expect(gate.door.canHold(6)).toBe(false);
+    // 64 inside: the edge may hold up to 6, and the 70th waiting call anywhere is refused.
+    heldOutside = 5;
+    expect(gate.door.hasRoom()).toBe(true);
+    heldOutside = 6;
+    expect(gate.door.hasRoom()).toBe(false);
     heldOutside = 5;
     expect(gate.view().queued).toBe(69);
     void gate.enter(noSignal);

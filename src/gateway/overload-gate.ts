@@ -43,8 +43,8 @@ export interface OverloadView {
 export interface OverloadDoor {
   /** Whether enough calls wait inside that a new one should wait at the edge. */
   shouldHold(): boolean;
-  /** Whether one more may wait at the edge, with `held` there already, within the queue bound. */
-  canHold(held: number): boolean;
+  /** Whether one more call may wait, here or at the edge, within the queue bound. */
+  hasRoom(): boolean;
   /** Tells the gate how many wait at the edge. */
   countHeld(read: () => number): void;
 }
@@ -81,6 +81,7 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
   const waiting = new Set<Waiter>();
   let startedThisTurn = 0;
   let heldAtEdge: () => number = () => 0;
+  const waitingAnywhere = (): number => waiting.size + heldAtEdge();
 
   const release = (): Release => {
     let released = false;
@@ -122,7 +123,7 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
         return release();
       }
       signal.throwIfAborted();
-      if (waiting.size + heldAtEdge() >= limits().maxQueuedCalls) {
+      if (waitingAnywhere() >= limits().maxQueuedCalls) {
         refused++;
         throw new GatewayError("RATE_LIMITED", "the gateway is overloaded: too many calls are waiting to start; retry shortly", {
           retryAfterMs,
@@ -166,7 +167,7 @@ export function createOverloadGate(limits: () => OverloadLimits): OverloadGate {
 
     door: {
       shouldHold: () => waiting.size >= waitingBeforeHold,
-      canHold: (held) => waiting.size + held < limits().maxQueuedCalls,
+      hasRoom: () => waitingAnywhere() < limits().maxQueuedCalls,
       countHeld(read) {
         heldAtEdge = read;
       },

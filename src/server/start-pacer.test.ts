@@ -41,7 +41,7 @@ it("holds requests, unstarted, while the door says enough wait inside, and start
   let hold = true;
   let room = 10;
   let held: () => number = () => 0;
-  const door = { shouldHold: () => hold, canHold: (count: number) => count < room, countHeld: (read: () => number) => (held = read) };
+  const door = { shouldHold: () => hold, hasRoom: () => held() < room, countHeld: (read: () => number) => (held = read) };
   const pace = createStartPacer((incoming) => started.push(incoming.url ?? ""), 2, door);
   for (let index = 0; index < 5; index++) pace(...request(`r${index}`));
   pace(...request("gone", true));
@@ -68,7 +68,7 @@ it("holds requests, unstarted, while the door says enough wait inside, and start
 
 it("never holds a request whose body is larger than 16 KiB or unannounced: it starts in its turn, ahead of the held ones", async () => {
   const started: string[] = [];
-  const door = { shouldHold: () => true, canHold: () => true, countHeld: () => undefined };
+  const door = { shouldHold: () => true, hasRoom: () => true, countHeld: () => undefined };
   const pace = createStartPacer((incoming) => started.push(incoming.url ?? ""), 2, door);
   pace(...request("small"));
   pace(...request("large", false, 16 * 1024 + 1));

@@ -117,7 +117,7 @@ export function createStartPacer(handle: NodeHandler, perTurn: number, door?: Ov
     // Held while the door says so, and behind those already held, so the held keep their order.
     if (door !== undefined && (held.size > 0 || door.shouldHold()) && arrivesWhole(request)) {
       // No room left to wait: it starts in its turn, and the gate refuses it in its protocol's terms.
-      (door.canHold(held.size) ? held : paced).push([request, response]);
+      (door.hasRoom() ? held : paced).push([request, response]);
       schedule();
       return;
     }

@@ -2,8 +2,10 @@
  * Calls waiting at the edge (src/server/start-pacer.ts with the overload gate's door), in the real
  * gateway process with the vendor simulator behind it. One slot, held by a long stream; then 100
  * requests on the OpenAI edge (small bodies with a content-length, so they may be held): 70 wait; of 30
- * more, the gate having 64 or more, 10 wait at the edge, unparsed, and `/metrics` shows them there; past `maxQueuedCalls` (80, both places together) the other 20 are refused with 429 at once,
- * without a vendor call; every call that waited completes once the slot frees.
+ * more, the gate having 64 or more, 10 wait at the edge, unparsed, and `/metrics` shows them there.
+ * Past `maxQueuedCalls` (80, both places together) the other 20 are refused with 429, without a vendor
+ * call; every call that waited completes once the slot frees. A draining gateway answers the calls it
+ * holds with 503.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
