@@ -11,9 +11,12 @@
  * With `--floor`, bench/floor-server.ts (node:http → undici → mock, nothing else) runs as a third variant
  * on core 0 and is driven like modelgate/connect-h1: the CPU per call any gateway needs on this rig.
  *
+ * With `--stream` the calls are StreamComplete (give a streaming `--model`, e.g. mock-stream-32-20), so
+ * the figure is the CPU per stream: the per-delta path's cost, paired the same way.
+ *
  *   npx tsx bench/steady.ts [--targets modelgate/connect-h1,modelgate/grpc] [--seconds 3] [--concurrency 8]
  *                           [--repeat 5] [--warmup-seconds 5] [--baseline path/to/modelgate.mjs] [--floor]
- *                           [--node-flags "--max-semi-space-size=16"] [--env "MALLOC_ARENA_MAX=2"] [--bare-baseline]
+ *                           [--stream] [--model mock-instant] [--node-flags "--max-semi-space-size=16"] [--env "MALLOC_ARENA_MAX=2"] [--bare-baseline]
  *
  * Both gateways run with the node flags of the `modelgate` command (bench/lib/launcher-flags.ts);
  * `--bare-baseline` starts the baseline without them, so `--baseline dist/modelgate.mjs --bare-baseline`
@@ -35,6 +38,8 @@ const concurrency = Number(argument("concurrency", "8"));
 const repeat = Number(argument("repeat", "5"));
 const warmupMs = Number(argument("warmup-seconds", "5")) * 1_000;
 const model = argument("model", "mock-instant");
+const streaming = process.argv.includes("--stream");
+const call = (target: Target): Promise<unknown> => (streaming ? target.client.stream(model) : target.client.unary(model));
 const baselineBundle = argument("baseline", "");
 // `--node-flags "--max-semi-space-size=16"`: node flags for the current gateway only, so that
 // `--baseline dist/modelgate.mjs` compares one bundle with and without them.
@@ -64,14 +69,14 @@ const perRequest = new Map<string, number[]>();
 try {
   for (const variant of variants) {
     process.stdout.write(`${variant.label}: RSS after start ${treeRssMiB(variant.gateway.started.child.pid).toFixed(1)} MiB\n`);
-    for (const target of variant.targets) if (wanted.includes(target.name)) await closedLoop(() => target.client.unary(model), concurrency, warmupMs);
+    for (const target of variant.targets) if (wanted.includes(target.name)) await closedLoop(() => call(target), concurrency, warmupMs);
   }
   for (let round = 0; round < repeat; round++) {
     for (const variant of variants) {
       for (const target of variant.targets.filter((candidate) => wanted.includes(candidate.name))) {
         const pid = target.name === "direct" ? mock.started.child.pid : variant.gateway.started.child.pid;
         const before = cpuMs(pid);
-        const load = await closedLoop(() => target.client.unary(model), concurrency, seconds * 1_000);
+        const load = await closedLoop(() => call(target), concurrency, seconds * 1_000);
         const msPerRequest = (cpuMs(pid) - before) / load.requests;
         const key = `${variant.label} ${target.name}`;
         perRequest.set(key, [...(perRequest.get(key) ?? []), msPerRequest]);

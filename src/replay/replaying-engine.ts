@@ -32,6 +32,7 @@ import type { StateStore } from "../state/state-store.js";
 import { cacheKey, requestFingerprint, sha256 } from "./request-fingerprint.js";
 import { createLocalRuns } from "./local-runs.js";
 import { isTerminal, type ClaimOutcome, type RunEntry, type RunLog, type StoredError } from "./run-log.js";
+import { openOnFirstRead } from "../gateway/open-on-first-read.js";
 
 export interface ReplayingEngineOptions {
   log: RunLog;
@@ -101,26 +102,6 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
     return { ...answer, costMicroUsd: 0, route: { ...marked(answer.route, "cache"), savedCostMicroUsd: answer.costMicroUsd } };
   }
 
-  /** Writes a run's entries to `key` as they come; the last one (or the error) ends it. */
-  async function* recorded(key: string, ttlMs: number, events: AsyncIterable<GatewayEvent>): AsyncGenerator<GatewayEvent, void, undefined> {
-    let position = 0;
-    try {
-      for await (const event of events) {
-        if (event.type === "finish") {
-          await log.end(key, ++position, { kind: "event", event: { ...event, position: undefined } }, ttlMs);
-          yield event;
-          return;
-        }
-        log.append(key, ++position, { kind: "event", event: { ...event, position: undefined } });
-        yield event;
-      }
-      throw new GatewayError("INTERNAL", "the stream ended without a finish event");
-    } catch (error) {
-      await log.end(key, ++position, { kind: "error", error: storeError(error) }, ttlMs);
-      throw error;
-    }
-  }
-
   /**
    * The entries of `key` after `after`, read as one of the run's readers (the run stops when the last
    * leaves before its end); an error entry is thrown. `running`: the claim found the run running.
@@ -145,14 +126,27 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
     }
   }
 
-  /** Runs a claimed stream into the log of `key`; never rejects. */
+  /**
+   * Runs a claimed stream into the log of `key`, each event written as it comes; the finish (or the
+   * error) ends it. Never rejects.
+   */
   async function runStream(key: string, ttlMs: number, events: AsyncIterable<GatewayEvent>, requestId: string): Promise<void> {
+    let position = 0;
     try {
-      for await (const _event of recorded(key, ttlMs, events)) {
-        // recorded() writes each event; the callers read them from the log.
+      for await (const event of events) {
+        const entry: RunEntry = { kind: "event", event: { ...event, position: undefined } };
+        if (event.type === "finish") {
+          await log.end(key, ++position, entry, ttlMs);
+          return;
+        }
+        log.append(key, ++position, entry);
       }
+      throw new GatewayError("INTERNAL", "the stream ended without a finish event");
     } catch (error) {
       if (!(error instanceof GatewayError)) logger.error({ err: error, requestId }, "a recorded stream failed unexpectedly");
+      await log.end(key, ++position, { kind: "error", error: storeError(error) }, ttlMs).catch((endError: unknown) => {
+        if (!(endError instanceof GatewayError)) logger.error({ err: endError, requestId }, "a recorded stream's end could not be stored");
+      });
     }
   }
 
@@ -177,11 +171,18 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
     return outcome === "claimed" || outcome === "running" || outcome === "done" ? outcome : undefined;
   }
 
-  /** A stream's events: from the cache entry when the cache applies (its first caller runs it), else from the engine. */
-  async function* streamSource(request: GatewayRequest, context: CallContext): AsyncGenerator<GatewayEvent, void, undefined> {
+  /**
+   * A stream's events: from the cache entry when the cache applies (its first caller runs it), else from
+   * the engine, read directly (no layer per event when there is no cache).
+   */
+  function streamSource(request: GatewayRequest, context: CallContext): AsyncIterable<GatewayEvent> {
     const cache = cachePolicy("stream", request, context);
-    const outcome = cache === undefined ? undefined : await claimCacheEntry(cache, context);
-    if (cache === undefined || outcome === undefined) {
+    return cache === undefined ? engine.stream(request, context) : cachedStream(cache, request, context);
+  }
+
+  async function* cachedStream(cache: { key: string; ttlMs: number }, request: GatewayRequest, context: CallContext): AsyncGenerator<GatewayEvent, void, undefined> {
+    const outcome = await claimCacheEntry(cache, context);
+    if (outcome === undefined) {
       yield* engine.stream(request, context);
       return;
     }
@@ -240,6 +241,21 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
   /** Whether the request names a run: only an id the caller gave can be sent twice or resumed. */
   const namesRun = (request: GatewayRequest): boolean => options.config().enabled && request.requestIdFromCaller === true;
 
+  /** The events of the run the request's id names (started by this call when it is the first), from its log. */
+  async function* runStreamOf(request: GatewayRequest, context: CallContext): AsyncGenerator<GatewayEvent, void, undefined> {
+    const resume = request.resumeAfterPosition !== undefined;
+    const { key, replay, running } = await claim("stream", request, context, resume);
+    for await (const { position, entry } of entries(key, request.resumeAfterPosition ?? 0, context, running)) {
+      if (entry.kind !== "event") throw new GatewayError("INTERNAL", "this request id holds a unary answer, not a stream");
+      let event = entry.event;
+      if (replay && event.type === "finish") {
+        count("replays", event.route.deployment);
+        event = { ...event, route: marked(event.route, "idempotent-replay") };
+      }
+      yield { ...event, position };
+    }
+  }
+
   async function* numbered(events: AsyncIterable<GatewayEvent>): AsyncGenerator<GatewayEvent, void, undefined> {
     let position = 0;
     for await (const event of events) yield { ...event, position: ++position };
@@ -257,25 +273,14 @@ export function createReplayingEngine(engine: CompletionEngine, options: Replayi
       }
       throw new GatewayError("INTERNAL", "this request id holds a stream, not a unary answer");
     },
-    async *stream(request, context) {
-      if (!namesRun(request)) {
+    stream(request, context) {
+      return openOnFirstRead(() => {
+        if (namesRun(request)) return runStreamOf(request, context);
         if (request.resumeAfterPosition !== undefined) {
           throw new GatewayError("RESUME_NOT_FOUND", "only a stream whose request id the caller gave (request_id or x-request-id) can be resumed");
         }
-        yield* numbered(streamSource(request, context));
-        return;
-      }
-      const resume = request.resumeAfterPosition !== undefined;
-      const { key, replay, running } = await claim("stream", request, context, resume);
-      for await (const { position, entry } of entries(key, request.resumeAfterPosition ?? 0, context, running)) {
-        if (entry.kind !== "event") throw new GatewayError("INTERNAL", "this request id holds a unary answer, not a stream");
-        let event = entry.event;
-        if (replay && event.type === "finish") {
-          count("replays", event.route.deployment);
-          event = { ...event, route: marked(event.route, "idempotent-replay") };
-        }
-        yield { ...event, position };
-      }
+        return numbered(streamSource(request, context));
+      });
     },
     listModels: () => engine.listModels(),
     async deploymentStats(names) {

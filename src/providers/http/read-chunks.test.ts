@@ -53,4 +53,31 @@ describe("readChunks", () => {
     const error = await readAll(paced([{ text: "a", afterMs: 0 }]), { idleMs: 1_000, signal: AbortSignal.abort() }).catch((caught: unknown) => caught);
     expect((error as ProviderError).kind).toBe("canceled");
   });
+
+  it("ends a pending read and returns the source without waiting when the reader stops", async () => {
+    let returned = false;
+    const body: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<Uint8Array>>(() => {}),
+        return: async () => {
+          returned = true;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const reader = readChunks(body, { idleMs: 10_000, signal: new AbortController().signal });
+    const pending = reader.next();
+    await reader.return?.();
+    expect(await pending).toEqual({ done: true, value: undefined });
+    await sleep(0);
+    expect(returned).toBe(true);
+    expect(await reader.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("is done after a failure, like a generator", async () => {
+    const reader = readChunks(paced([{ text: "a", afterMs: 0 }, { text: "b", afterMs: 200 }]), { idleMs: 30, signal: new AbortController().signal });
+    expect((await reader.next()).done).toBe(false);
+    await expect(reader.next()).rejects.toBeInstanceOf(ProviderError);
+    expect(await reader.next()).toEqual({ done: true, value: undefined });
+  });
 });

@@ -18,67 +18,63 @@ export interface ReadEventsOptions extends ReadChunksOptions {
  * Yields the chunks of a body, failing when the upstream goes quiet for longer than `idleMs` or the
  * caller aborts. The pending read is abandoned and the source's `return()` called without waiting,
  * so a body that hides a socket (see `createPooledClient`) releases it even while a read is stuck.
+ *
+ * An iterator rather than a generator: each `next()` is the read's own promise, so the SSE and NDJSON
+ * readers above it pay no extra layer per chunk (docs/benchmarks.md, "Layers per event").
  */
-export async function* readChunks(
-  body: AsyncIterable<Uint8Array>,
-  options: ReadChunksOptions,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  const iterator = body[Symbol.asyncIterator]();
-  const watch = new ChunkWatch(options);
-  let done = false;
-  try {
-    while (true) {
-      const step = await watch.next(iterator);
-      if (step.done === true) {
-        done = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    watch.close();
-    if (!done) {
-      void Promise.resolve()
-        .then(() => iterator.return?.())
-        .catch(() => undefined);
-    }
-  }
+export function readChunks(body: AsyncIterable<Uint8Array>, options: ReadChunksOptions): AsyncIterableIterator<Uint8Array> {
+  return new ChunkReader(body[Symbol.asyncIterator](), options);
 }
 
 /** setTimeout cannot wait longer than this; a longer idle limit means none. */
 const maxTimerMs = 2_147_483_647;
+
+type PendingRead = { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void };
+
+const finished: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * The idle limit and the caller's signal for one body, set up once rather than per chunk: one abort
  * listener for the whole body, and one timer re-armed with `refresh()` each time a read starts (an LLM
  * stream has hundreds of chunks, and a listener pair plus a timer per chunk was most of the cost of
  * reading one). The timer runs only while a read is pending: time the consumer spends on a chunk is not
- * the upstream being idle.
+ * the upstream being idle. Like a generator, it is done after its source ends, after any failure, and
+ * after `return()`.
  */
-class ChunkWatch implements EventListenerObject {
+class ChunkReader implements AsyncIterableIterator<Uint8Array>, EventListenerObject {
   private readonly signal: AbortSignal;
   private readonly idleMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private pending: { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
+  private pending: PendingRead | undefined;
   private closed = false;
   private readonly onStep = (step: IteratorResult<Uint8Array>): void => {
-    const pending = this.settle();
-    pending?.resolve(step);
+    if (step.done === true) this.close(true);
+    this.settle()?.resolve(step);
   };
   private readonly onError = (error: unknown): void => {
-    const pending = this.settle();
-    pending?.reject(toProviderError(error, { caller: this.signal }));
+    this.fail(toProviderError(error, { caller: this.signal }));
   };
 
-  constructor(options: ReadChunksOptions) {
+  constructor(
+    private readonly source: AsyncIterator<Uint8Array>,
+    options: ReadChunksOptions,
+  ) {
     this.signal = options.signal;
     this.idleMs = Number.isFinite(options.idleMs) && options.idleMs > 0 && options.idleMs <= maxTimerMs ? options.idleMs : undefined;
     if (!this.signal.aborted) this.signal.addEventListener("abort", this, { once: true });
   }
 
-  /** The next step of `iterator`, or a rejection on idle timeout or abort. */
-  next(iterator: AsyncIterator<Uint8Array>): Promise<IteratorResult<Uint8Array>> {
-    if (this.signal.aborted) return Promise.reject(canceled(this.signal));
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The next chunk, or a rejection on idle timeout or abort. */
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.closed) return Promise.resolve(finished);
+    if (this.signal.aborted) {
+      this.close(false);
+      return Promise.reject(canceled(this.signal));
+    }
     const read = new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
       this.pending = { resolve, reject };
     });
@@ -86,34 +82,52 @@ class ChunkWatch implements EventListenerObject {
       if (this.timer === undefined) this.timer = setTimeout(() => this.onIdle(), this.idleMs);
       else this.timer.refresh();
     }
-    iterator.next().then(this.onStep, this.onError);
+    this.source.next().then(this.onStep, this.onError);
     return read;
+  }
+
+  /** The reader stops early: the source is returned without waiting, and a pending read ends. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.close(false);
+    this.settle()?.resolve(finished);
+    return Promise.resolve(finished);
   }
 
   /** The caller's signal fired. */
   handleEvent(): void {
-    const pending = this.settle();
-    pending?.reject(canceled(this.signal));
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.timer);
-    this.signal.removeEventListener("abort", this);
+    this.fail(canceled(this.signal));
   }
 
   private onIdle(): void {
     // Fired while no read was pending (the consumer was slow, not the upstream): nothing to time out.
+    if (this.pending !== undefined) this.fail(new ProviderError("timeout", "The upstream stream went idle for too long."));
+  }
+
+  private fail(error: ProviderError): void {
     const pending = this.settle();
-    pending?.reject(new ProviderError("timeout", "The upstream stream went idle for too long."));
+    if (pending === undefined) return;
+    this.close(false);
+    pending.reject(error);
+  }
+
+  /** Stops the timer and the listener; a source that has not ended is returned (never awaited). */
+  private close(sourceEnded: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.signal.removeEventListener("abort", this);
+    if (!sourceEnded) {
+      void Promise.resolve()
+        .then(() => this.source.return?.())
+        .catch(() => undefined);
+    }
   }
 
   /**
    * Takes the pending read, if any. The idle timer is left running, not cleared: a cleared timer cannot
    * be re-armed by refresh(), and one that fires with no read pending does nothing.
    */
-  private settle(): { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined {
+  private settle(): PendingRead | undefined {
     const pending = this.pending;
     this.pending = undefined;
     return pending;
