@@ -172,6 +172,20 @@ describe("connection limits", () => {
     expect(served).toBe(0);
   });
 
+  it("answers an HTTP/2 health check in the read that brings it, before the streams that came ahead of it in that read", async () => {
+    const order: string[] = [];
+    listener = createProtocolListener((request) => {
+      order.push(request.url ?? "");
+    });
+    const port = await listener.listen(0, "127.0.0.1");
+    const connection = await connectRawH2(port);
+    connection.open("/modelgate.v1.GatewayService/StreamComplete", grpcStreamRequestBody("chat", "first"));
+    connection.open("/grpc.health.v1.Health/Check", Buffer.from([0, 0, 0, 0, 0]));
+    await connection.flushed();
+    await waitUntil(() => order.length === 2);
+    expect(order).toEqual(["/grpc.health.v1.Health/Check", "/modelgate.v1.GatewayService/StreamComplete"]);
+  });
+
   it("keeps an HTTP/2 session whose client cancels streams it was served, up to maxStreamResetsPerSecond", async () => {
     const session = await cancelServedStreams({ maxStreamResetsPerSecond: 50, maxUnservedStreamResetsPerSecond: 5 }, 20);
     expect(session.closed || session.destroyed).toBe(false);
