@@ -2,8 +2,8 @@
  * A stream whose source is opened by its first read and then read directly. It stands where a layer
  * would otherwise be a generator that only sets up and delegates (`yield* source`): like that generator,
  * nothing runs before the first `next()`, and a failure to open is that read's rejection. Unlike it, each
- * later read is the source's own promise, so the layer costs nothing per event (under load, a generator
- * layer costs about 3 µs per event: docs/benchmarks.md, "Layers per event").
+ * later read is the source's own promise, so the layer allocates nothing per event (docs/benchmarks.md,
+ * "Layers per event").
  */
 export function openOnFirstRead<T>(open: () => AsyncIterable<T> | Promise<AsyncIterable<T>>): AsyncIterableIterator<T> {
   let source: AsyncIterator<T> | undefined;
