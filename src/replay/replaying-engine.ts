@@ -28,11 +28,11 @@ import {
   type GatewayResult,
   type RouteRecord,
 } from "../gateway/types.js";
+import { openOnFirstRead } from "../gateway/open-on-first-read.js";
 import type { StateStore } from "../state/state-store.js";
 import { cacheKey, requestFingerprint, sha256 } from "./request-fingerprint.js";
 import { createLocalRuns } from "./local-runs.js";
 import { isTerminal, type ClaimOutcome, type RunEntry, type RunLog, type StoredError } from "./run-log.js";
-import { openOnFirstRead } from "../gateway/open-on-first-read.js";
 
 export interface ReplayingEngineOptions {
   log: RunLog;
