@@ -144,9 +144,15 @@ describe.each([
     simulator.program({ model: "x", behavior: { text: "x", firstTokenDelayMs: 600 } });
     simulator.program({ model: "y", behavior: { text: "y", firstTokenDelayMs: 300 } });
     for (let index = 0; index < 8; index++) await ask(a, "x");
+    // A sends its samples to Redis within a flush (100 ms), and B reads a stale copy once more before the
+    // one it refreshed in the background: had B's refresh run before A's flush, its first two calls (600 ms
+    // each on x) would both read the old view. So the clock starts once A's samples are in Redis, and B
+    // gets up to three calls. Its own slow samples cannot move it alone: two of them lift x's EWMA to
+    // ~220 ms, still under y's 300.
+    await sleep(250);
     const slowedAt = Date.now();
     let servedBy: string | undefined;
-    while (Date.now() - slowedAt < 1_000) {
+    while (Date.now() - slowedAt < 1_500) {
       servedBy = (await ask(b, "quick")).route?.deployment;
       if (servedBy === "y") break;
     }
